@@ -1,0 +1,52 @@
+"""Field types shared by the event schemas: ids, text, timestamps, dates, integers."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, PlainSerializer, StrictInt, StrictStr
+
+from coord.events.timestamps import format_timestamp, parse_date, parse_timestamp
+
+ID_MAX = 100
+TEXT_MAX = 10_000
+
+#: Ids, items and pathway names: non-empty, at most 100 code points.
+Id = Annotated[StrictStr, Field(min_length=1, max_length=ID_MAX)]
+Item = Id
+Pathway = Id
+#: Other text: at most 10,000 code points.
+Text = Annotated[StrictStr, Field(max_length=TEXT_MAX)]
+#: An aware instant, stored in UTC, written as ``...Z``.
+Timestamp = Annotated[
+    datetime,
+    BeforeValidator(parse_timestamp),
+    PlainSerializer(format_timestamp, return_type=str, when_used="json"),
+]
+#: A calendar date ``YYYY-MM-DD``.
+Day = Annotated[
+    date,
+    BeforeValidator(parse_date),
+    PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json"),
+]
+PositiveInt = Annotated[StrictInt, Field(ge=1)]
+NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def parse_event_id(value: object) -> str:
+    """A UUID in canonical text form, compared case-insensitively: returned in lower case."""
+    if not isinstance(value, str) or _UUID.match(value) is None:
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
+        raise ValueError(
+            f"{shown!r} is not an event id; use a UUID in canonical form "
+            "(8-4-4-4-12 hex digits), or leave event_id out to have one generated"
+        )
+    return value.lower()
+
+
+#: An event id: canonical UUID text, lower case.
+EventId = Annotated[str, BeforeValidator(parse_event_id)]
