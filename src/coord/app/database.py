@@ -1,0 +1,102 @@
+"""Which database a command works on, and opening it.
+
+``--db URL`` (after the command name), else ``COORD_DB``, else a SQLite file
+``coord.db`` in the current directory. A plain path means a SQLite file;
+``postgresql+psycopg://...`` selects PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from coord.store.engine import create_engine_for
+from coord.store.log import EventStore
+from coord.store.migrate import current_time_zone, upgrade
+
+DEFAULT_DB = "coord.db"
+DB_ENV = "COORD_DB"
+
+
+class DatabaseNotFound(Exception):
+    """The SQLite file named does not exist (and the command would not create it)."""
+
+
+def resolve_url(db: str | None) -> str:
+    """The database URL a command uses: the option, else ``COORD_DB``, else ``coord.db``."""
+    return db or os.environ.get(DB_ENV) or DEFAULT_DB
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL or plain path; None for other databases or in-memory."""
+    if "://" not in url:
+        return Path(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def describe(url: str) -> str:
+    """The URL with any password hidden, for messages."""
+    if "://" not in url:
+        return url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+@dataclass
+class Database:
+    """An opened coord database: its engine, event store and network time zone."""
+
+    url: str
+    engine: Engine
+    store: EventStore
+    time_zone: ZoneInfo
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def initialise(url: str, time_zone: str | None = None) -> Database:
+    """Create or upgrade the schema to the latest migration (idempotent)."""
+    path = sqlite_path(url)
+    if path is not None and not path.parent.exists():
+        raise DatabaseNotFound(f"folder {path.parent} does not exist; create it first")
+    engine = create_engine_for(url)
+    try:
+        upgrade(engine, time_zone)
+        return Database(url, engine, EventStore(engine), current_time_zone(engine))
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def open_database(url: str) -> Database:
+    """Open an initialised database; a missing SQLite file is an error, never created."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise DatabaseNotFound(
+            f"no coord database at {path}; run `coord init --db {url}` to create one, "
+            f"or pass --db / set {DB_ENV} to use another"
+        )
+    engine = create_engine_for(url)
+    try:
+        zone = current_time_zone(engine)
+        return Database(url, engine, EventStore(engine), zone)
+    except BaseException:
+        engine.dispose()
+        raise

@@ -1,0 +1,180 @@
+"""Commands on the event log itself: init, import, export, verify."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Annotated
+
+import orjson
+import typer
+
+from coord.app.database import DB_ENV, describe, initialise, open_database, resolve_url
+from coord.app.exporting import export_log
+from coord.app.importing import ImportRejected, LineRejection, import_files
+from coord.cli.errors import stderr
+from coord.cli.progress import progress_bar
+from coord.store.integrity import verify as verify_log
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar=DB_ENV,
+        show_envvar=True,
+        help="Database: a SQLite file path, or a URL such as postgresql+psycopg://user@host/db. "
+        "Default: coord.db in the current directory.",
+    ),
+]
+
+
+def init(
+    db: DbOption = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            help="The network's time zone (IANA name) for calendar dates in reports. "
+            "Default: Europe/London, or the zone already stored.",
+        ),
+    ] = None,
+) -> None:
+    """Create the coord schema in a database, or upgrade it to this release (safe to re-run)."""
+    url = resolve_url(db)
+    database = initialise(url, tz)
+    try:
+        typer.echo(f"initialised {describe(url)} (time zone {database.time_zone.key})")
+    finally:
+        database.close()
+
+
+def import_(
+    files: Annotated[
+        list[Path], typer.Argument(help="JSON Lines files of events, imported in this order.")
+    ],
+    db: DbOption = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid lines and leave out the invalid ones (each written to "
+            "--rejects), instead of importing nothing.",
+        ),
+    ] = False,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="With --skip-invalid: write each invalid line here as JSON Lines "
+            '{"file", "line", "reason", "text"}.',
+        ),
+    ] = None,
+    recorded_now: Annotated[
+        bool,
+        typer.Option(
+            "--recorded-now",
+            help="Ignore the files' recorded_at values: every line is recorded at the "
+            "import's start (to merge a log recorded before this store's latest event).",
+        ),
+    ] = False,
+) -> None:
+    """Import events from JSON Lines files: all or nothing.
+
+    Every line is checked against the log and the valid lines before it. If any line is
+    invalid, nothing is written and each invalid line is reported as FILE:LINE: reason.
+    Lines whose event_id is already stored are skipped as duplicates, so re-importing a
+    file with event ids adds nothing. Prints "imported N, duplicates D".
+    """
+    if rejects is not None and not skip_invalid:
+        raise typer.BadParameter("--rejects needs --skip-invalid", param_hint="--rejects")
+    database = open_database(resolve_url(db))
+    rejects_out: IO[bytes] | None = rejects.open("wb") if rejects is not None else None
+
+    def on_rejection(rejection: LineRejection) -> None:
+        stderr.print(str(rejection), markup=False, highlight=False)
+        if rejects_out is not None:
+            record = {
+                "file": rejection.file,
+                "line": rejection.line,
+                "reason": rejection.reason,
+                "text": rejection.text,
+            }
+            rejects_out.write(orjson.dumps(record) + b"\n")
+
+    total = sum(path.stat().st_size for path in files if path.is_file())
+    try:
+        with progress_bar("importing", total, in_bytes=True) as advance:
+            result = import_files(
+                database.store,
+                files,
+                time_zone=database.time_zone,
+                on_rejection=on_rejection,
+                skip_invalid=skip_invalid,
+                recorded_now=recorded_now,
+                on_progress=advance,
+            )
+    except ImportRejected as rejected:
+        stderr.print(
+            f"coord: {rejected.rejected} invalid line(s); nothing was imported. Fix them, "
+            "or import the rest with --skip-invalid --rejects FILE",
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+    finally:
+        if rejects_out is not None:
+            rejects_out.close()
+        database.close()
+    typer.echo(result.summary(with_rejected=skip_invalid))
+
+
+def export(
+    db: DbOption = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+    ] = None,
+) -> None:
+    """Export every event once, in global order, as JSON Lines (re-importable as is)."""
+    database = open_database(resolve_url(db))
+    try:
+        if output is None:
+            export_log(database.store, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            return
+        directory = output.resolve().parent
+        handle, temporary = tempfile.mkstemp(prefix=".coord-export-", dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as out, progress_bar("exporting", None) as advance:
+                count = export_log(database.store, out, on_progress=advance)
+            os.replace(temporary, output)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        stderr.print(f"exported {count} events to {output}", markup=False)
+    finally:
+        database.close()
+
+
+def verify(db: DbOption = None) -> None:
+    """Check the log's integrity: hash chain, gap-free positions, stream versions.
+
+    Exits non-zero naming the first bad event by its global position and event_id.
+    """
+    database = open_database(resolve_url(db))
+    try:
+        result = verify_log(database.engine)
+    finally:
+        database.close()
+    if not result.ok:
+        stderr.print(f"coord: verify failed: {result.describe()}", markup=False)
+        raise typer.Exit(1)
+    typer.echo(result.describe())
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command("import")(import_)
+    app.command()(export)
+    app.command()(verify)

@@ -1,0 +1,50 @@
+"""The ``coord`` application: commands are registered here; ``run`` is the entry point."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from coord.cli import log_commands
+from coord.cli.errors import report
+
+app = typer.Typer(
+    name="coord",
+    help=(
+        "coord: an event-sourced care-coordination tracker for cancer provider networks.\n\n"
+        "Every fact (referrals, SMDT listings and discussions, transfers of images and "
+        "pathology, handovers) is an event in an append-only log. Every command takes "
+        "--db URL (or COORD_DB); the default is the SQLite file coord.db here."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+log_commands.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit status; failures become messages."""
+    try:
+        result = app(args=argv, standalone_mode=False, prog_name="coord")
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted; nothing half-written is kept", file=sys.stderr)
+        return 130
+    except Exception as error:
+        return report(error)
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Reading and writing the log's interchange formats (JSON Lines)."""

@@ -1,0 +1,149 @@
+"""JSON Lines in and out (SPEC §2–3, §8).
+
+Reading is streamed: a file is read line by line in binary, so a large file never has
+to fit in memory, and a line that is too long is skipped without being held whole.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from coord.events import Event, encode_event
+
+#: A line longer than this is rejected unread (no event comes near it: text fields are
+#: at most 10,000 code points).
+MAX_LINE_BYTES = 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+
+
+class InvalidLine(ValueError):
+    """A line that is not one JSON object."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One non-empty physical line: its 1-based number, its text (no line end), and the
+    byte offset just past it (for progress)."""
+
+    number: int
+    text: str
+    end_offset: int
+    error: str | None = None
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[Line]:
+    """Yield the non-empty lines of a binary stream, numbered by physical line.
+
+    A UTF-8 BOM and CRLF line ends are accepted; lines of only white space are
+    skipped. A line that is not UTF-8, or longer than :data:`MAX_LINE_BYTES`, is
+    yielded with ``error`` set and its text cut short.
+    """
+    number = 0
+    offset = 0
+    while True:
+        chunk = stream.readline(MAX_LINE_BYTES + 1)
+        if not chunk:
+            return
+        number += 1
+        offset += len(chunk)
+        if number == 1 and chunk.startswith(_BOM):
+            chunk = chunk[len(_BOM) :]
+        if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
+            # Consume the rest of the over-long line without holding it.
+            while True:
+                rest = stream.readline(MAX_LINE_BYTES)
+                offset += len(rest)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield Line(
+                number,
+                _preview(chunk),
+                offset,
+                f"line is longer than {MAX_LINE_BYTES // 1024} KiB; no event is that long",
+            )
+            continue
+        body = chunk.rstrip(b"\n").removesuffix(b"\r")
+        if not body.strip():
+            continue
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield Line(
+                number,
+                body.decode("utf-8", errors="replace"),
+                offset,
+                f"line is not valid UTF-8 (bad byte at column {error.start + 1}); "
+                "save the file as UTF-8",
+            )
+            continue
+        if not text.strip():
+            continue
+        yield Line(number, text, offset)
+
+
+def _preview(chunk: bytes) -> str:
+    return chunk[:200].decode("utf-8", errors="replace") + "..."
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidLine(f"{name} is not valid JSON; numbers must be finite")
+
+
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise InvalidLine(f"key {key!r} appears twice in one object; give each field once")
+        result[key] = value
+    return result
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidLine(f"number {text[:20]}... is out of range")
+    return value
+
+
+def parse_line(text: str) -> dict[str, Any]:
+    """Parse one line as a JSON object, rejecting repeated keys, NaN/Infinity and
+    numbers or nesting too large to be an event."""
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=_object_without_repeats,
+            parse_constant=_reject_constant,
+            parse_float=_parse_float,
+        )
+    except InvalidLine:
+        raise
+    except json.JSONDecodeError as error:
+        raise InvalidLine(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise InvalidLine("JSON is nested too deeply to be an event") from None
+    except ValueError as error:  # e.g. an integer with more digits than Python converts
+        raise InvalidLine(f"not a valid JSON value: {str(error)[:80]}") from None
+    if not isinstance(value, dict):
+        raise InvalidLine(f"expected a JSON object per line, found {type(value).__name__}")
+    return value
+
+
+def dump_event(event: Event) -> bytes:
+    """One exported line: the canonical export form, UTF-8, ending in a newline."""
+    return orjson.dumps(encode_event(event)) + b"\n"
+
+
+def open_input(path: Path) -> IO[bytes]:
+    """Open an input file for streaming, or raise OSError with the OS's reason."""
+    return path.open("rb")

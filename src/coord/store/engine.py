@@ -1,0 +1,90 @@
+"""Creating an engine for a ``--db`` value: a SQLite file (or URL) or PostgreSQL.
+
+SQLite: WAL journal, a 30 s busy timeout, foreign keys on, and the SQLAlchemy pysqlite
+recipe for real transactions ("Serializable isolation / Savepoints / Transactional DDL"):
+the driver's own transaction handling is switched off on connect and the ``begin`` event
+emits ``BEGIN`` itself - ``BEGIN IMMEDIATE`` when the connection carries the execution
+option :data:`WRITE`, so a writing unit of work takes the database's write lock up front.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.engine.url import URL
+
+#: Execution option marking a connection whose next transaction writes (SQLite: BEGIN IMMEDIATE).
+WRITE = "coord_write"
+
+BUSY_TIMEOUT_SECONDS = 30
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def normalise_url(url: str) -> URL:
+    """A SQLAlchemy URL for a ``--db`` value.
+
+    A value without ``://`` is a SQLite file path; ``postgresql://`` and ``postgres://``
+    select the psycopg 3 driver.
+    """
+    if "://" not in url:
+        return URL.create("sqlite", database=url)
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_engine_for(url: str) -> Engine:
+    """An engine for a SQLite path or URL, or a ``postgresql+psycopg://`` URL."""
+    parsed = normalise_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    if backend == "postgresql":
+        if parsed.get_driver_name() != "psycopg":
+            raise ValueError(f"use a postgresql+psycopg:// URL, not {parsed.drivername}://")
+        return create_engine(
+            parsed,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+            pool_pre_ping=True,
+        )
+    raise ValueError(
+        f"unsupported database {parsed.drivername!r}; give a SQLite file path "
+        "or a postgresql+psycopg:// URL"
+    )
+
+
+def is_postgresql(connection: Connection | Engine) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Stop pysqlite from issuing BEGIN (and COMMIT before DDL) on its own.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    immediate = bool(connection.get_execution_options().get(WRITE))
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,116 @@
+"""The database schema of the event log: events, their reference index, settings.
+
+``events`` and ``event_references`` are append-only (triggers reject UPDATE, DELETE and,
+on PostgreSQL, TRUNCATE; see ``migrations/versions/0001_event_log.py``). ``settings`` is an
+ordinary key/value table (the network's time zone).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+#: The message of the append-only triggers (SQLite and PostgreSQL).
+APPEND_ONLY_MESSAGE = "coord: the event log is append-only; record an EventRetracted instead"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware instant stored in UTC, read back as an aware UTC datetime.
+
+    PostgreSQL: ``timestamp with time zone``. SQLite: text ``YYYY-MM-DD HH:MM:SS.ffffff``
+    in UTC (fixed width, so text order is time order). Naive datetimes are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"expected an aware datetime, got {value!r}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):  # pragma: no cover - driver returned text
+            value = datetime.fromisoformat(str(value))
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# On SQLite an INTEGER PRIMARY KEY is the rowid (no separate index); BIGINT elsewhere.
+Position = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    Column("position", Position, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False),
+    Column("stream", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(100), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("actor", JSON, nullable=True),
+    Column("data", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    UniqueConstraint("event_id"),
+    UniqueConstraint("stream", "version"),
+    Index(None, "recorded_at"),
+)
+
+event_references = Table(
+    "event_references",
+    metadata,
+    Column("position", Position, ForeignKey("events.position"), nullable=False),
+    Column("ordinal", SmallInteger, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("position", "ordinal"),
+    Index(None, "key"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+#: Settings keys.
+TIME_ZONE_KEY = "time_zone"
