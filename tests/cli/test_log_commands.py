@@ -47,7 +47,7 @@ def export_lines(capsys: pytest.CaptureFixture[str], db: str, path: Path) -> lis
 
 @pytest.fixture
 def db(db_url: str, capsys: pytest.CaptureFixture[str]) -> str:
-    status, out, err = coord(capsys, "init", "--db", db_url)
+    status, _, err = coord(capsys, "init", "--db", db_url)
     assert status == 0, err
     return db_url
 
@@ -72,7 +72,7 @@ def test_export_import_export_is_identical(
     assert len(first) == 2800
     second_db = db_url_factory()  # type: ignore[operator]
     assert coord(capsys, "init", "--db", second_db)[0] == 0
-    status, out, err = coord(capsys, "import", "--db", second_db, str(tmp_path / "first.jsonl"))
+    status, _, err = coord(capsys, "import", "--db", second_db, str(tmp_path / "first.jsonl"))
     assert status == 0, err
     second = export_lines(capsys, second_db, tmp_path / "second.jsonl")
     assert second == first

@@ -113,7 +113,9 @@ def test_ids_are_limited_to_100_code_points_and_text_to_10000() -> None:
     assert "data.transfer_id" in rejected(raw(data=data(transfer_id="")))
     failed = {"type": "TransferFailed", "occurred_at": "2025-03-02T10:00Z"}
     decode_event({**failed, "data": {"transfer_id": "T", "reason": "x" * 10_000}})
-    assert "data.reason" in rejected({**failed, "data": {"transfer_id": "T", "reason": "x" * 10_001}})
+    assert "data.reason" in rejected(
+        {**failed, "data": {"transfer_id": "T", "reason": "x" * 10_001}}
+    )
 
 
 def test_integers_are_json_integers_not_booleans_or_floats() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError
 
 from coord.store.engine import create_engine_for
 from coord.store.log import EventStore
-from coord.store.migrate import current_time_zone, upgrade
+from coord.store.migrate import check_schema, current_time_zone, upgrade
 
 DEFAULT_DB = "coord.db"
 DB_ENV = "COORD_DB"
@@ -95,6 +95,7 @@ def open_database(url: str) -> Database:
         )
     engine = create_engine_for(url)
     try:
+        check_schema(engine)
         zone = current_time_zone(engine)
         return Database(url, engine, EventStore(engine), zone)
     except BaseException:

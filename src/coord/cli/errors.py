@@ -13,8 +13,8 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from coord.app.database import DatabaseNotFound
 from coord.app.importing import ImportRejected
-from coord.store.log import ConcurrencyError
-from coord.store.migrate import NotInitialised
+from coord.app.recording import EventRejected
+from coord.store import ConcurrencyError, SchemaError, StoreBusy
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -26,13 +26,19 @@ def message_for(error: BaseException) -> tuple[str, int]:
     """The message and exit status for a failure."""
     if isinstance(error, ImportRejected):
         return f"{error}", EXIT_FAILURE
-    if isinstance(error, DatabaseNotFound | NotInitialised):
+    if isinstance(error, DatabaseNotFound | SchemaError | EventRejected):
         return str(error), EXIT_FAILURE
+    if isinstance(error, StoreBusy):
+        return (
+            "another coord process has been writing to this database for over 30 s; "
+            "wait for it to finish and try again",
+            EXIT_FAILURE,
+        )
     if isinstance(error, ConcurrencyError):
         return f"{error}; someone else recorded to it at the same time: try again", EXIT_FAILURE
     if isinstance(error, ZoneInfoNotFoundError):
         return (
-            f"unknown time zone {error.args[0] if error.args else ''}; "
+            f"{(error.args or ['?'])[0]!r} is not a known time zone; "
             "use an IANA name such as Europe/London",
             EXIT_FAILURE,
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from coord.cli import log_commands
 from coord.cli.errors import report
@@ -30,14 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit status; failures become messages."""
     try:
         result = app(args=argv, standalone_mode=False, prog_name="coord")
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         return done.exit_code
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         print("aborted", file=sys.stderr)
         return 130
+    except TyperException as error:  # usage errors: shown with the command's usage line
+        error.show()  # type: ignore[attr-defined]
+        return int(getattr(error, "exit_code", 2))
     except KeyboardInterrupt:
         print("interrupted; nothing half-written is kept", file=sys.stderr)
         return 130

@@ -23,6 +23,15 @@ from coord.domain.streams import (
     when,
 )
 from coord.events import Event
+from coord.events.types import (
+    ActionAgreed,
+    ActionCompleted,
+    CaseDeferred,
+    CaseDiscussed,
+    CaseListed,
+    CaseRelisted,
+    OutcomeCommunicated,
+)
 
 _ENDINGS = {"CaseDeferred": "deferred", "CaseDiscussed": "discussed"}
 
@@ -65,41 +74,46 @@ class CaseState:
 def evolve(state: CaseState, event: Event) -> CaseState:
     data = event.data
     at = event.occurred_at
-    match event.type:
-        case "CaseListed":
+    match data:
+        case CaseListed():
             return CaseState(
                 listed_at=at,
-                patient_id=getattr(data, "patient_id"),
-                pathway=getattr(data, "pathway"),
-                presenting_site=getattr(data, "presenting_site"),
-                referral_id=getattr(data, "referral_id"),
-                listings=(Listing(getattr(data, "meeting_id"), at),),
+                patient_id=data.patient_id,
+                pathway=data.pathway,
+                presenting_site=data.presenting_site,
+                referral_id=data.referral_id,
+                listings=(Listing(data.meeting_id, at),),
             )
-        case "CaseRelisted":
-            return replace(state, listings=(*state.listings, Listing(getattr(data, "meeting_id"), at)))
-        case "CaseDeferred" | "CaseDiscussed" if state.current is not None:
+        case CaseRelisted():
+            return replace(state, listings=(*state.listings, Listing(data.meeting_id, at)))
+        case CaseDeferred() | CaseDiscussed() if state.current is not None:
             ended = replace(state.current, ended=_ENDINGS[event.type], ended_at=at)
             state = replace(state, listings=(*state.listings[:-1], ended))
             if event.type == "CaseDiscussed" and state.first_discussed_at is None:
                 state = replace(state, first_discussed_at=at)
             return state
-        case "ActionAgreed":
-            return replace(state, actions=(*state.actions, Action(getattr(data, "action_id"), at)))
-        case "ActionCompleted":
-            action_id = getattr(data, "action_id")
+        case ActionAgreed():
+            return replace(state, actions=(*state.actions, Action(data.action_id, at)))
+        case ActionCompleted():
+            action_id = data.action_id
             actions = tuple(
-                replace(a, completed_at=at) if a.action_id == action_id else a for a in state.actions
+                replace(a, completed_at=at) if a.action_id == action_id else a
+                for a in state.actions
             )
             return replace(state, actions=actions)
     return state
 
 
-def _check_ending(state: CaseState, event: Event, case: str) -> str | None:
+def _check_ending(
+    state: CaseState, event: Event, data: CaseDeferred | CaseDiscussed, case: str
+) -> str | None:
     current = state.current
     if current is None:
-        return f"{case} is not listed for a meeting: list it before recording a deferral or discussion"
+        return (
+            f"{case} is not listed for a meeting: list it before recording a deferral or discussion"
+        )
     what = _ENDINGS[event.type]
-    named = getattr(event.data, "meeting_id")
+    named = data.meeting_id
     if current.ended is not None and current.ended_at is not None:
         return (
             f"{case}'s listing for meeting {current.meeting_id} already ended: it was "
@@ -107,12 +121,10 @@ def _check_ending(state: CaseState, event: Event, case: str) -> str | None:
             f"before it can be {what} again"
         )
     if named != current.meeting_id:
+        noun = "deferral" if event.type == "CaseDeferred" else "discussion"
         return (
-            f"{case} is listed for meeting {current.meeting_id}, not {named}; "
-            f"record the {what[:-1]}al against {current.meeting_id} or relist the case"
-            if what == "deferred"
-            else f"{case} is listed for meeting {current.meeting_id}, not {named}; record the "
-            f"discussion against {current.meeting_id} or relist the case"
+            f"{case} is listed for meeting {current.meeting_id}, not {named}; record the "
+            f"{noun} against {current.meeting_id}, or relist the case for {named}"
         )
     if event.occurred_at < current.at:
         return (
@@ -122,9 +134,9 @@ def _check_ending(state: CaseState, event: Event, case: str) -> str | None:
     return None
 
 
-def _check_relisting(state: CaseState, event: Event, case: str) -> str | None:
+def _check_relisting(state: CaseState, event: Event, data: CaseRelisted, case: str) -> str | None:
     current = state.current
-    named = getattr(event.data, "meeting_id")
+    named = data.meeting_id
     if current is None:
         return f"{case} is not listed: record CaseListed first"
     if current.ended is None or current.ended_at is None:
@@ -146,23 +158,23 @@ def _check_relisting(state: CaseState, event: Event, case: str) -> str | None:
 def check(state: CaseState, event: Event, tz: ZoneInfo) -> str | None:
     case = f"case {event.subject}"
     data = event.data
-    match event.type:
-        case "CaseListed":
+    match data:
+        case CaseListed():
             if state.listed_at is not None:
                 return (
                     f"{case} is already listed (at {when(state.listed_at)}); to list it for "
                     "another meeting after a deferral or discussion, record CaseRelisted"
                 )
-        case "CaseDeferred" | "CaseDiscussed":
-            return _check_ending(state, event, case)
-        case "CaseRelisted":
-            return _check_relisting(state, event, case)
-        case "ActionAgreed":
-            action_id = getattr(data, "action_id")
+        case CaseDeferred() | CaseDiscussed():
+            return _check_ending(state, event, data, case)
+        case CaseRelisted():
+            return _check_relisting(state, event, data, case)
+        case ActionAgreed():
+            action_id = data.action_id
             if state.action(action_id) is not None:
                 return f"{case} already has an action {action_id}; use a new action id"
-        case "ActionCompleted":
-            action_id = getattr(data, "action_id")
+        case ActionCompleted():
+            action_id = data.action_id
             action = state.action(action_id)
             if action is None:
                 return f"{case} has no agreed action {action_id}: record ActionAgreed first"
@@ -173,7 +185,7 @@ def check(state: CaseState, event: Event, tz: ZoneInfo) -> str | None:
                     f"ActionCompleted occurs at {when(event.occurred_at)}, before action "
                     f"{action_id} was agreed ({when(action.agreed_at)}); check the time"
                 )
-        case "OutcomeCommunicated":
+        case OutcomeCommunicated():
             if state.first_discussed_at is None:
                 return f"{case} has not been discussed: record the discussion before its outcome"
             if event.occurred_at < state.first_discussed_at:
@@ -190,13 +202,12 @@ def _meeting(ctx: Context, meeting_id: str) -> meeting_rules.MeetingState | None
     return state if view.exists and isinstance(state, meeting_rules.MeetingState) else None
 
 
-def _check_listed(event: Event, ctx: Context) -> str | None:
-    data = event.data
+def _check_listed(event: Event, data: CaseListed, ctx: Context) -> str | None:
     case = f"case {event.subject}"
-    pathway, meeting_id = getattr(data, "pathway"), getattr(data, "meeting_id")
+    pathway, meeting_id = data.pathway, data.meeting_id
     problem = first_problem(
-        missing_patient(ctx, getattr(data, "patient_id")),
-        missing_site(ctx, getattr(data, "presenting_site"), "presenting_site"),
+        missing_patient(ctx, data.patient_id),
+        missing_site(ctx, data.presenting_site, "presenting_site"),
     )
     if problem is not None:
         return problem
@@ -210,13 +221,13 @@ def _check_listed(event: Event, ctx: Context) -> str | None:
             f"{case} is listed at {when(event.occurred_at)}, after meeting {meeting_id} "
             f"({when(meeting.scheduled_for)}); list it for a later meeting"
         )
-    referral_id = getattr(data, "referral_id")
+    referral_id = data.referral_id
     if referral_id is not None:
         view = ctx.view(f"referral:{referral_id}")
         referral = view.state
         if not view.exists or not isinstance(referral, referral_rules.ReferralState):
             return f"referral {referral_id} has not been made; record ReferralMade first"
-        if referral.patient_id != getattr(data, "patient_id"):
+        if referral.patient_id != data.patient_id:
             return f"referral {referral_id} is for patient {referral.patient_id}, not this case's patient"
         if referral.pathway != pathway:
             return f"referral {referral_id} is for pathway {referral.pathway}, not {pathway}"
@@ -232,11 +243,11 @@ def _check_listed(event: Event, ctx: Context) -> str | None:
 
 def check_links(state: CaseState, event: Event, ctx: Context) -> str | None:
     data = event.data
-    match event.type:
-        case "CaseListed":
-            return _check_listed(event, ctx)
-        case "CaseDeferred" | "CaseDiscussed":
-            meeting_id = getattr(data, "meeting_id")
+    match data:
+        case CaseListed():
+            return _check_listed(event, data, ctx)
+        case CaseDeferred() | CaseDiscussed():
+            meeting_id = data.meeting_id
             meeting = _meeting(ctx, meeting_id)
             if meeting is None:
                 return f"meeting {meeting_id} is not scheduled; record MeetingScheduled first"
@@ -254,8 +265,8 @@ def check_links(state: CaseState, event: Event, ctx: Context) -> str | None:
                     f"the deferral at {when(event.occurred_at)} is after the day of meeting "
                     f"{meeting_id} ({day.isoformat()}, local time); defer on or before that day"
                 )
-        case "CaseRelisted":
-            meeting_id = getattr(data, "meeting_id")
+        case CaseRelisted():
+            meeting_id = data.meeting_id
             meeting = _meeting(ctx, meeting_id)
             if meeting is None or meeting.scheduled_for is None:
                 return f"meeting {meeting_id} is not scheduled; record MeetingScheduled first"
@@ -266,10 +277,10 @@ def check_links(state: CaseState, event: Event, ctx: Context) -> str | None:
                     f"meeting {meeting_id} ({when(meeting.scheduled_for)}) is not after the "
                     f"relisting ({when(event.occurred_at)}); relist the case for a later meeting"
                 )
-        case "ActionAgreed":
-            return missing_site(ctx, getattr(data, "owner_site"), "owner_site")
-        case "OutcomeCommunicated":
-            return missing_site(ctx, getattr(data, "to_site"), "to_site")
+        case ActionAgreed():
+            return missing_site(ctx, data.owner_site, "owner_site")
+        case OutcomeCommunicated():
+            return missing_site(ctx, data.to_site, "to_site")
     return None
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from coord.domain.streams import Context, StreamRules, local_date, missing_site, when
 from coord.events import Event
+from coord.events.types import AttendanceRecorded, MeetingScheduled
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,14 +22,14 @@ class MeetingState:
 
 
 def evolve(state: MeetingState, event: Event) -> MeetingState:
-    if event.type == "MeetingScheduled":
-        data = event.data
+    data = event.data
+    if isinstance(data, MeetingScheduled):
         return MeetingState(
             scheduled_at=event.occurred_at,
-            pathway=getattr(data, "pathway"),
-            host_site=getattr(data, "host_site"),
-            scheduled_for=getattr(data, "scheduled_for"),
-            cutoff=getattr(data, "cutoff"),
+            pathway=data.pathway,
+            host_site=data.host_site,
+            scheduled_for=data.scheduled_for,
+            cutoff=data.cutoff,
         )
     return state
 
@@ -40,13 +41,13 @@ def meeting_date(state: MeetingState, tz: ZoneInfo) -> date | None:
 
 def check(state: MeetingState, event: Event, tz: ZoneInfo) -> str | None:
     meeting = f"meeting {event.subject}"
-    if event.type == "MeetingScheduled":
+    if isinstance(event.data, MeetingScheduled):
         if state.scheduled_at is not None:
             return (
                 f"{meeting} is already scheduled (at {when(state.scheduled_at)}); "
                 "use a new meeting id"
             )
-        scheduled_for, cutoff = getattr(event.data, "scheduled_for"), getattr(event.data, "cutoff")
+        scheduled_for, cutoff = event.data.scheduled_for, event.data.cutoff
         if cutoff > scheduled_for:
             return (
                 f"{meeting}: cutoff {when(cutoff)} is after the meeting ({when(scheduled_for)}); "
@@ -64,10 +65,10 @@ def check(state: MeetingState, event: Event, tz: ZoneInfo) -> str | None:
 
 
 def check_links(state: MeetingState, event: Event, ctx: Context) -> str | None:
-    if event.type == "MeetingScheduled":
-        return missing_site(ctx, getattr(event.data, "host_site"), "host_site")
-    if event.type == "AttendanceRecorded":
-        return missing_site(ctx, getattr(event.data, "site"), "attendee site")
+    if isinstance(event.data, MeetingScheduled):
+        return missing_site(ctx, event.data.host_site, "host_site")
+    if isinstance(event.data, AttendanceRecorded):
+        return missing_site(ctx, event.data.site, "attendee site")
     return None
 
 

@@ -28,7 +28,9 @@ def nhs_problem(nhs_number: str) -> str | None:
     if len(nhs_number) != 10 or not all("0" <= c <= "9" for c in nhs_number):
         return "the NHS number must be 10 digits without spaces or separators"
     if not is_valid_nhs_number(nhs_number):
-        return "the NHS number's check digit does not match (Modulus 11); check it against the record"
+        return (
+            "the NHS number's check digit does not match (Modulus 11); check it against the record"
+        )
     return None
 
 

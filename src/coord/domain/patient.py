@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from coord.domain.nhs import nhs_key, nhs_problem
 from coord.domain.streams import Context, StreamRules, when
 from coord.events import Event
+from coord.events.types import PatientRegistered
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,14 +25,14 @@ def evolve(state: PatientState, event: Event) -> PatientState:
 
 
 def check(state: PatientState, event: Event, tz: ZoneInfo) -> str | None:
-    if event.type != "PatientRegistered":
+    if not isinstance(event.data, PatientRegistered):
         return None
     if state.registered_at is not None:
         return (
             f"patient {event.subject} is already registered (at {when(state.registered_at)}); "
             "a patient is registered once: retract the registration first to correct it"
         )
-    number = getattr(event.data, "nhs_number", None)
+    number = event.data.nhs_number
     if number is not None:
         problem = nhs_problem(number)
         if problem is not None:
@@ -40,9 +41,9 @@ def check(state: PatientState, event: Event, tz: ZoneInfo) -> str | None:
 
 
 def check_links(state: PatientState, event: Event, ctx: Context) -> str | None:
-    number = getattr(event.data, "nhs_number", None)
-    if event.type != "PatientRegistered" or number is None:
+    if not isinstance(event.data, PatientRegistered) or event.data.nhs_number is None:
         return None
+    number = event.data.nhs_number
     own = f"patient:{event.subject}"
     others = sorted({r.stream for r in ctx.referrers(nhs_key(number)) if r.stream != own})
     if others:

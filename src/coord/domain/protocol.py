@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from coord.domain.streams import Context, StreamRules, when
 from coord.events import Event
+from coord.events.types import ProtocolPublished
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +33,16 @@ class ProtocolState:
     versions: tuple[ProtocolVersion, ...] = ()
 
 
-def version_of(event: Event) -> ProtocolVersion:
+def version_of(event: Event) -> ProtocolVersion | None:
+    """The protocol version an event publishes (None for other events)."""
+    data = event.data
+    if not isinstance(data, ProtocolPublished):
+        return None
     return ProtocolVersion(
         event_id=event.event_id,
-        version=int(getattr(event.data, "version")),
+        version=data.version,
         occurred_at=event.occurred_at,
-        required_items=tuple(getattr(event.data, "required_items")),
+        required_items=tuple(data.required_items),
     )
 
 
@@ -51,16 +56,15 @@ def protocol_in_force(versions: Sequence[ProtocolVersion], at: datetime) -> Prot
 
 
 def evolve(state: ProtocolState, event: Event) -> ProtocolState:
-    if event.type == "ProtocolPublished":
-        return ProtocolState(versions=(*state.versions, version_of(event)))
-    return state
+    new = version_of(event)
+    return state if new is None else ProtocolState(versions=(*state.versions, new))
 
 
 def check(state: ProtocolState, event: Event, tz: ZoneInfo) -> str | None:
-    if event.type != "ProtocolPublished" or not state.versions:
+    new = version_of(event)
+    if new is None or not state.versions:
         return None
     latest = max(state.versions, key=lambda v: v.version)
-    new = version_of(event)
     if new.version <= latest.version:
         return (
             f"protocol {event.subject} already has version {latest.version}; "
@@ -76,13 +80,11 @@ def check(state: ProtocolState, event: Event, tz: ZoneInfo) -> str | None:
 
 
 def check_links(state: ProtocolState, event: Event, ctx: Context) -> str | None:
-    if event.type != "ProtocolPublished":
-        return None
     new = version_of(event)
+    if new is None:
+        return None
     view = ctx.view(f"protocol:{event.subject}")
-    earlier = [
-        int(getattr(e.data, "version")) for e in view.events if e.type == "ProtocolPublished"
-    ]
+    earlier = [v.version for v in map(version_of, view.events) if v is not None]
     if earlier and new.version <= max(earlier):
         return (
             f"protocol {event.subject} already had version {max(earlier)} (retracted versions "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from coord.domain.log import Reference
 from coord.domain.nhs import nhs_key
 from coord.events import Event
+from coord.events.types import CaseListed, EventRetracted, PatientRegistered
 
 #: data fields naming a site, per event type
 _SITE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -20,7 +21,11 @@ _SITE_FIELDS: dict[str, tuple[str, ...]] = {
 #: (key prefix, data field) of the other subjects an event names, per event type
 _SUBJECT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "ReferralMade": (("patient", "patient_id"),),
-    "CaseListed": (("patient", "patient_id"), ("meeting", "meeting_id"), ("referral", "referral_id")),
+    "CaseListed": (
+        ("patient", "patient_id"),
+        ("meeting", "meeting_id"),
+        ("referral", "referral_id"),
+    ),
     "CaseRelisted": (("meeting", "meeting_id"),),
     "TransferRequested": (("patient", "patient_id"), ("case", "case_id")),
     "HandoverInitiated": (("patient", "patient_id"),),
@@ -36,14 +41,12 @@ def reference_keys(event: Event) -> list[str]:
         if value is not None:
             keys.append(f"{prefix}:{value}")
     keys.extend(f"site:{getattr(data, name)}" for name in _SITE_FIELDS.get(event.type, ()))
-    if event.type == "CaseListed":
-        keys.append(f"listing:{getattr(data, 'pathway')}")
-    elif event.type == "PatientRegistered":
-        number = getattr(data, "nhs_number", None)
-        if number is not None:
-            keys.append(nhs_key(number))
-    elif event.type == "EventRetracted":
-        keys.append(f"event:{getattr(data, 'event_id')}")
+    if isinstance(data, CaseListed):
+        keys.append(f"listing:{data.pathway}")
+    elif isinstance(data, PatientRegistered) and data.nhs_number is not None:
+        keys.append(nhs_key(data.nhs_number))
+    elif isinstance(data, EventRetracted):
+        keys.append(f"event:{data.event_id}")
     return keys
 
 

@@ -17,6 +17,7 @@ from coord.domain.streams import (
     when,
 )
 from coord.events import Event
+from coord.events.types import ReferralMade
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +34,11 @@ class ReferralState:
 
 def evolve(state: ReferralState, event: Event) -> ReferralState:
     data = event.data
+    if isinstance(data, ReferralMade):
+        return ReferralState(
+            made_at=event.occurred_at, patient_id=data.patient_id, pathway=data.pathway
+        )
     match event.type:
-        case "ReferralMade":
-            return ReferralState(
-                made_at=event.occurred_at,
-                patient_id=getattr(data, "patient_id"),
-                pathway=getattr(data, "pathway"),
-            )
         case "ReferralReceived":
             return replace(state, received_at=event.occurred_at)
         case "ReferralAccepted" | "ReferralRejected":
@@ -87,10 +86,10 @@ def check(state: ReferralState, event: Event, tz: ZoneInfo) -> str | None:
 
 
 def check_links(state: ReferralState, event: Event, ctx: Context) -> str | None:
-    if event.type != "ReferralMade":
-        return None
     data = event.data
-    clock_start = getattr(data, "clock_start")
+    if not isinstance(data, ReferralMade):
+        return None
+    clock_start = data.clock_start
     made_on = local_date(event.occurred_at, ctx.tz)
     if clock_start > made_on:
         return (
@@ -98,9 +97,9 @@ def check_links(state: ReferralState, event: Event, ctx: Context) -> str | None:
             f"the referral was made ({made_on.isoformat()}); the clock cannot start later"
         )
     return first_problem(
-        missing_patient(ctx, getattr(data, "patient_id")),
-        missing_site(ctx, getattr(data, "from_site"), "from_site"),
-        missing_site(ctx, getattr(data, "to_site"), "to_site"),
+        missing_patient(ctx, data.patient_id),
+        missing_site(ctx, data.from_site, "from_site"),
+        missing_site(ctx, data.to_site, "to_site"),
     )
 
 

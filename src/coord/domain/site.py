@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from coord.domain.streams import StreamRules, no_links, when
 from coord.events import Event
+from coord.events.types import SiteRegistered
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,8 +18,8 @@ class SiteState:
 
 
 def evolve(state: SiteState, event: Event) -> SiteState:
-    if event.type == "SiteRegistered":
-        return SiteState(registered_at=event.occurred_at, name=getattr(event.data, "name"))
+    if isinstance(event.data, SiteRegistered):
+        return SiteState(registered_at=event.occurred_at, name=event.data.name)
     return state
 
 

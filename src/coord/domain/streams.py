@@ -172,5 +172,7 @@ def different_sites(kind: str, event: Event) -> str | None:
     """Transfers and referrals are between two different sites."""
     from_site, to_site = field_of(event, "from_site"), field_of(event, "to_site")
     if from_site == to_site:
-        return f"a {kind} is between two different sites, but from_site and to_site are both {to_site}"
+        return (
+            f"a {kind} is between two different sites, but from_site and to_site are both {to_site}"
+        )
     return None

@@ -16,7 +16,15 @@ from coord.events.registry import DEFAULT_REGISTRY, Registry
 from coord.events.timestamps import format_timestamp
 from coord.events.types import EventData
 
-ENVELOPE_FIELDS = ("event_id", "type", "schema_version", "occurred_at", "recorded_at", "actor", "data")
+ENVELOPE_FIELDS = (
+    "event_id",
+    "type",
+    "schema_version",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "data",
+)
 
 
 class InvalidEvent(ValueError):
@@ -37,7 +45,9 @@ class Actor(BaseModel):
     site: StrictStr | None = None
 
     def as_json(self) -> dict[str, str]:
-        return {k: v for k, v in (("user", self.user), ("role", self.role), ("site", self.site)) if v}
+        return {
+            k: v for k, v in (("user", self.user), ("role", self.role), ("site", self.site)) if v
+        }
 
 
 class _Envelope(BaseModel):

@@ -51,7 +51,9 @@ ProfessionalGroup = Literal[
     "other",
 ]
 TechnicalIssueKind = Literal["video_link", "remote_access", "other"]
-DeferralReason = Literal["missing_information", "clinician_unavailable", "technical", "time", "other"]
+DeferralReason = Literal[
+    "missing_information", "clinician_unavailable", "technical", "time", "other"
+]
 TransferMethod = Literal["iep", "pacs", "email", "courier", "portal", "other"]
 
 # --- network reference data -------------------------------------------------------

@@ -64,11 +64,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if not isinstance(value, datetime):  # pragma: no cover - driver returned text
-            value = datetime.fromisoformat(str(value))
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        if instant.tzinfo is None:
+            return instant.replace(tzinfo=UTC)
+        return instant.astimezone(UTC)
 
 
 # On SQLite an INTEGER PRIMARY KEY is the rowid (no separate index); BIGINT elsewhere.

@@ -1,0 +1,39 @@
+"""Record one event from a command (terminal UI or CLI): load what the rules need,
+decide, append — one serialised unit of work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from coord.domain.ledger import Ledger
+from coord.domain.log import Accepted, Duplicate
+from coord.events import Event
+from coord.store.log import EventStore
+
+
+class EventRejected(Exception):
+    """The rules refused the event; nothing was written. ``reason`` says why and what to do."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def record(
+    store: EventStore, event: Event, *, time_zone: ZoneInfo, now: datetime | None = None
+) -> Accepted | Duplicate:
+    """Append ``event`` if the rules accept it; raise :class:`EventRejected` if not.
+
+    A ``ConcurrencyError`` from the store means another writer changed the stream
+    between our read and our append; the caller may retry.
+    """
+    with store.writing() as writer:
+        ledger = Ledger(writer, time_zone=time_zone, now=now or datetime.now(UTC))
+        decision = ledger.decide(event)
+        if isinstance(decision, Accepted):
+            writer.append([decision])
+            return decision
+        if isinstance(decision, Duplicate):
+            return decision
+        raise EventRejected(decision.reason)

@@ -1,0 +1,300 @@
+"""The event log: append accepted events in one serialised unit of work, read them back.
+
+Appends are serialised so that commit order equals position order: a writing unit of work
+takes ``pg_advisory_xact_lock`` on PostgreSQL (with ``lock_timeout``) and ``BEGIN
+IMMEDIATE`` on SQLite before it reads anything. Positions are assigned as head + 1 inside
+that lock, so they are gap-free, also after a rollback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Connection, Engine, func, insert, literal, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from coord.domain.log import Accepted, LogReader, Referrer, StoredRef
+from coord.events import Event, encode_event
+from coord.store.chain import GENESIS_HASH, Head, canonical_bytes, chain_hash
+from coord.store.engine import WRITE, create_engine_for, is_postgresql
+from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
+from coord.store.schema import event_references, events
+
+__all__ = [
+    "ConcurrencyError",
+    "DuplicateEventError",
+    "EventStore",
+    "LogSession",
+    "Reader",
+    "StoreBusy",
+    "StoredEvent",
+    "Writer",
+]
+
+#: The PostgreSQL advisory lock serialising appends (and schema upgrades).
+APPEND_LOCK_KEY = 0x636F6F7264  # "coord"
+LOCK_TIMEOUT = "30s"
+INSERT_BATCH = 1000
+_IN_BATCH = 500
+
+T = TypeVar("T")
+
+
+class ConcurrencyError(Exception):
+    """A stream was appended to by someone else: its version is not the one expected."""
+
+    def __init__(self, stream: str | None, expected: int | None, actual: int | None) -> None:
+        self.stream, self.expected, self.actual = stream, expected, actual
+        if stream is None:
+            message = "a stream was appended to concurrently; load it again and retry"
+        else:
+            message = f"stream {stream} expected at version {expected} but is at {actual}"
+        super().__init__(message)
+
+
+class DuplicateEventError(Exception):
+    """An event id that is already stored (the rules should have found it a duplicate)."""
+
+
+class StoreBusy(Exception):
+    """Another writer held the log for longer than the lock timeout."""
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class LogSession:
+    """Reads of the log inside one transaction (a :class:`coord.domain.log.LogReader`)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    @property
+    def connection(self) -> Connection:
+        """The connection of this unit of work (projections write through it)."""
+        return self._conn
+
+    def stream_events(self, stream: str) -> list[Event]:
+        rows = self._conn.execute(
+            select(events).where(events.c.stream == stream).order_by(events.c.version)
+        )
+        return [decode_row(row) for row in rows]
+
+    def stream_version(self, stream: str) -> int:
+        """The stream's current version (0 when it has no events)."""
+        value = self._conn.execute(
+            select(func.max(events.c.version)).where(events.c.stream == stream)
+        ).scalar()
+        return int(value or 0)
+
+    def find_event(self, event_id: str) -> StoredRef | None:
+        row = self._conn.execute(
+            select(events).where(events.c.event_id == event_id.lower())
+        ).first()
+        return None if row is None else StoredRef(stream=row.stream, event=decode_row(row))
+
+    def referrers(self, key: str) -> list[Referrer]:
+        retraction = event_references.alias("retraction")
+        retracted = (
+            select(retraction.c.position)
+            .where(retraction.c.key == literal("event:") + events.c.event_id)
+            .exists()
+        )
+        rows = self._conn.execute(
+            select(events.c.event_id, events.c.stream, event_references.c.at)
+            .join_from(event_references, events, event_references.c.position == events.c.position)
+            .where(event_references.c.key == key, ~retracted)
+            .order_by(event_references.c.position, event_references.c.ordinal)
+        )
+        found = dict.fromkeys(Referrer(r.event_id, r.stream, r.at) for r in rows)
+        return list(found)
+
+    def last_recorded_at(self) -> datetime | None:
+        value: datetime | None = self._conn.execute(
+            select(events.c.recorded_at).order_by(events.c.position.desc()).limit(1)
+        ).scalar()
+        return value
+
+    def head(self) -> Head | None:
+        row = self._conn.execute(
+            select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
+        ).first()
+        return None if row is None else Head(row.position, row.hash)
+
+    def count(self) -> int:
+        return int(self._conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+    def read_all(self, after_position: int = 0, batch_size: int = 1000) -> Iterator[StoredEvent]:
+        """Every event after ``after_position`` in global order, in bounded memory."""
+        for row in iter_rows(self._conn, after_position, batch_size):
+            yield stored_event(row)
+
+
+class Reader(LogSession):
+    """A read-only view of the log (one snapshot on PostgreSQL: REPEATABLE READ)."""
+
+
+class Writer(LogSession):
+    """One unit of work holding the append lock: reads see what it has appended."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self._head: tuple[int, str, datetime | None] | None = None
+        self._versions: dict[str, int] = {}
+
+    def _load_head(self) -> tuple[int, str, datetime | None]:
+        if self._head is None:
+            row = self._conn.execute(
+                select(events.c.position, events.c.hash, events.c.recorded_at)
+                .order_by(events.c.position.desc())
+                .limit(1)
+            ).first()
+            self._head = (0, GENESIS_HASH, None) if row is None else (row[0], row[1], row[2])
+        assert self._head is not None
+        return self._head
+
+    def head(self) -> Head | None:
+        position, digest, _ = self._load_head()
+        return Head(position, digest) if position else None
+
+    def last_recorded_at(self) -> datetime | None:
+        return self._load_head()[2]
+
+    def stream_version(self, stream: str) -> int:
+        return self._load_versions([stream])[stream]
+
+    def _load_versions(self, streams: Iterable[str]) -> dict[str, int]:
+        wanted = list(dict.fromkeys(streams))
+        missing = [s for s in wanted if s not in self._versions]
+        for chunk in _chunks(missing, _IN_BATCH):
+            rows = self._conn.execute(
+                select(events.c.stream, func.max(events.c.version))
+                .where(events.c.stream.in_(chunk))
+                .group_by(events.c.stream)
+            )
+            found = {row[0]: row[1] for row in rows}
+            for stream in chunk:
+                self._versions[stream] = int(found.get(stream) or 0)
+        return {s: self._versions[s] for s in wanted}
+
+    def append(self, records: Sequence[Accepted]) -> list[int]:
+        """Append accepted events in order; return their global positions.
+
+        Raises :class:`ConcurrencyError` when a record's ``version`` is not its stream's
+        current version + 1 (nothing of the batch is then written).
+        """
+        if not records:
+            return []
+        position, prev_hash, last_recorded = self._load_head()
+        versions = self._load_versions(r.stream for r in records)
+        event_rows: list[dict[str, Any]] = []
+        reference_rows: list[dict[str, Any]] = []
+        for record in records:
+            current = versions[record.stream]
+            if record.version != current + 1:
+                raise ConcurrencyError(record.stream, record.version - 1, current)
+            versions[record.stream] = record.version
+            event = record.event
+            recorded_at = event.recorded_at
+            if recorded_at is None:
+                raise ValueError(f"event {event.event_id} has no recorded_at")
+            if last_recorded is not None and recorded_at < last_recorded:
+                raise ValueError(
+                    f"event {event.event_id}: recorded_at {recorded_at.isoformat()} is earlier "
+                    f"than the last stored one ({last_recorded.isoformat()})"
+                )
+            position += 1
+            export = encode_event(event)
+            digest = chain_hash(
+                prev_hash, canonical_bytes(position, record.stream, record.version, export)
+            )
+            event_rows.append(
+                {
+                    "position": position,
+                    "event_id": event.event_id,
+                    "stream": record.stream,
+                    "version": record.version,
+                    "type": event.type,
+                    "schema_version": event.schema_version,
+                    "occurred_at": event.occurred_at,
+                    "recorded_at": recorded_at,
+                    "actor": export.get("actor"),
+                    "data": export["data"],
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                }
+            )
+            reference_rows.extend(
+                {"position": position, "ordinal": i, "key": ref.key, "at": ref.at}
+                for i, ref in enumerate(record.references)
+            )
+            prev_hash, last_recorded = digest, recorded_at
+        self._insert(event_rows, reference_rows)
+        self._head = (position, prev_hash, last_recorded)
+        self._versions.update(versions)
+        return [row["position"] for row in event_rows]
+
+    def _insert(
+        self, event_rows: list[dict[str, Any]], reference_rows: list[dict[str, Any]]
+    ) -> None:
+        try:
+            with self._conn.begin_nested():
+                for chunk in _chunks(event_rows, INSERT_BATCH):
+                    self._conn.execute(insert(events), list(chunk))
+                for chunk in _chunks(reference_rows, INSERT_BATCH):
+                    self._conn.execute(insert(event_references), list(chunk))
+        except IntegrityError as error:
+            if "event_id" in str(error.orig):
+                raise DuplicateEventError(
+                    "an event with one of these event ids is already stored"
+                ) from error
+            raise ConcurrencyError(None, None, None) from error
+
+
+class EventStore:
+    """The event log of one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> EventStore:
+        return cls(create_engine_for(url))
+
+    @contextmanager
+    def writing(self) -> Iterator[Writer]:
+        """One unit of work in one transaction holding the append lock; commits on normal
+        exit, rolls back on an exception."""
+        with self.engine.connect() as connection:
+            connection.execution_options(**{WRITE: True})
+            try:
+                transaction = connection.begin()
+                if is_postgresql(connection):
+                    connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+                    connection.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
+            except OperationalError as error:
+                raise StoreBusy(
+                    "the event log is busy (another import or command is writing); try again"
+                ) from error
+            with transaction:
+                yield Writer(connection)
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        """A read-only unit of work (one consistent snapshot)."""
+        with self.engine.connect() as connection:
+            if is_postgresql(connection):
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin():
+                yield Reader(connection)
+
+
+if TYPE_CHECKING:
+
+    def _is_log_reader(session: LogSession) -> LogReader:
+        return session  # mypy checks that the store implements the domain's protocol

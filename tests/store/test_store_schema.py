@@ -1,0 +1,105 @@
+"""Schema creation and upgrade (``coord init``) and the append-only triggers."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from store_helpers import patient, site
+
+from coord.store import (
+    EventStore,
+    InvalidTimeZone,
+    NewerSchema,
+    NotInitialised,
+    OutdatedSchema,
+    check_schema,
+    create_engine_for,
+    current_time_zone,
+    upgrade,
+)
+from coord.store.migrate import migrations_dir, schema_revision
+from coord.store.schema import APPEND_ONLY_MESSAGE, metadata
+
+
+def test_init_is_idempotent_and_stores_the_time_zone(db_url: str) -> None:
+    engine = create_engine_for(db_url)
+    try:
+        with pytest.raises(NotInitialised, match="coord init"):
+            check_schema(engine)
+        with pytest.raises(NotInitialised):
+            current_time_zone(engine)
+        upgrade(engine)
+        check_schema(engine)
+        assert current_time_zone(engine) == ZoneInfo("Europe/London")
+        upgrade(engine, "America/New_York")
+        assert current_time_zone(engine) == ZoneInfo("America/New_York")
+        upgrade(engine)  # keeps the stored zone
+        assert current_time_zone(engine) == ZoneInfo("America/New_York")
+        with pytest.raises(InvalidTimeZone, match="Mars/Olympus"):
+            upgrade(engine, "Mars/Olympus")
+        assert current_time_zone(engine) == ZoneInfo("America/New_York")
+    finally:
+        engine.dispose()
+
+
+def test_new_database_with_a_time_zone(db_url: str) -> None:
+    engine = create_engine_for(db_url)
+    try:
+        upgrade(engine, "Europe/Paris")
+        assert current_time_zone(engine) == ZoneInfo("Europe/Paris")
+    finally:
+        engine.dispose()
+
+
+def test_migrations_match_the_schema_module(engine: Engine) -> None:
+    with engine.connect() as connection:
+        assert schema_revision(connection) == "0001"
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_unknown_revision_is_reported_as_newer(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    with pytest.raises(NewerSchema, match="newer coord"):
+        check_schema(engine)
+
+
+def test_outdated_schema_message() -> None:
+    assert "coord init" in str(OutdatedSchema("0001", "0002"))
+    assert (migrations_dir() / "env.py").is_file()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET type = 'Tampered'",
+        "DELETE FROM events",
+        "UPDATE event_references SET key = 'x'",
+        "DELETE FROM event_references",
+    ],
+)
+def test_the_log_is_append_only(store: EventStore, statement: str) -> None:
+    with store.writing() as writer:
+        writer.append([site("S1")])
+        writer.append([patient("P1", "S1")])
+    with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as connection:
+        connection.execute(text(statement))
+    with store.reading() as reader:
+        assert reader.count() == 2
+
+
+def test_truncate_is_rejected_on_postgresql(store: EventStore) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    with store.writing() as writer:
+        writer.append([site("S1")])
+    for table in ("event_references", "events"):
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {table} CASCADE"))
+    assert APPEND_ONLY_MESSAGE.startswith("coord:")
