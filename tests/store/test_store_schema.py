@@ -94,9 +94,8 @@ def test_the_log_is_append_only(store: EventStore, statement: str) -> None:
         assert reader.count() == 2
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # SQLite has no TRUNCATE
 def test_truncate_is_rejected_on_postgresql(store: EventStore) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
     with store.writing() as writer:
         writer.append([site("S1")])
     for table in ("event_references", "events"):
