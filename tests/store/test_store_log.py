@@ -158,3 +158,21 @@ def test_records_need_recorded_at(store: EventStore) -> None:
     unrecorded = replace(record, event=replace(record.event, recorded_at=None))
     with pytest.raises(ValueError, match="no recorded_at"), store.writing() as writer:
         writer.append([unrecorded])
+
+
+def test_prefetched_answers_are_replaced_by_an_append(store: EventStore) -> None:
+    first, second = site("S1"), site("S2", recorded=at(1))
+    with store.writing() as writer:
+        writer.append([first])
+        writer.prefetch(
+            [first.event.event_id.upper(), second.event.event_id], ["site:S1", "site:S2"]
+        )
+        found = writer.find_event(first.event.event_id)
+        assert found is not None and found.stream == "site:S1"
+        assert writer.find_event(second.event.event_id) is None
+        assert [e.event_id for e in writer.stream_events("site:S1")] == [first.event.event_id]
+        assert writer.stream_events("site:S2") == []
+        writer.append([second])
+        # the prefetched "absent" answers must not outlive the append
+        assert writer.find_event(second.event.event_id) is not None
+        assert [e.event_id for e in writer.stream_events("site:S2")] == [second.event.event_id]

@@ -8,17 +8,18 @@ skipped) the unit of work is rolled back, so nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from coord.domain.ledger import Ledger
-from coord.domain.log import Accepted, Duplicate, Rejected
-from coord.events import InvalidEvent, decode_event
-from coord.interop.jsonl import InvalidLine, open_input, parse_line, read_lines
-from coord.store.log import EventStore
+from coord.domain.log import Accepted, Duplicate
+from coord.events import Event, InvalidEvent, decode_event
+from coord.interop.jsonl import InvalidLine, Line, open_input, parse_line, read_lines
+from coord.store.log import EventStore, Writer
 
 BATCH_SIZE = 1000
 
@@ -81,46 +82,95 @@ def import_files(
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such file")
     started = now or datetime.now(UTC)
-    imported = duplicates = rejected = 0
+    counts = _Counts()
     try:
         with store.writing() as writer:
             ledger = Ledger(writer, time_zone=time_zone, now=started, recorded_now=recorded_now)
-            batch: list[Accepted] = []
             for path in paths:
-                done_before = 0
                 with open_input(path) as stream:
-                    for line in read_lines(stream):
-                        if on_progress is not None:
-                            on_progress(line.end_offset - done_before)
-                            done_before = line.end_offset
-                        reason = line.error
-                        if reason is None:
-                            try:
-                                decision = ledger.decide(decode_event(parse_line(line.text)))
-                            except (InvalidLine, InvalidEvent) as error:
-                                reason = error.reason
-                            else:
-                                if isinstance(decision, Accepted):
-                                    ledger.accept(decision)
-                                    batch.append(decision)
-                                    imported += 1
-                                    if len(batch) >= BATCH_SIZE:
-                                        writer.append(batch)
-                                        ledger.flushed()
-                                        batch = []
-                                    continue
-                                if isinstance(decision, Duplicate):
-                                    duplicates += 1
-                                    continue
-                                assert isinstance(decision, Rejected)
-                                reason = decision.reason
-                        rejected += 1
-                        on_rejection(LineRejection(str(path), line.number, reason, line.text))
-            if batch:
-                writer.append(batch)
-                ledger.flushed()
-            if rejected and not skip_invalid:
+                    for chunk in _chunks(_decoded_lines(path, stream, on_progress), BATCH_SIZE):
+                        _import_chunk(writer, ledger, chunk, counts, on_rejection)
+            if counts.rejected and not skip_invalid:
                 raise _Abort
     except _Abort:
-        raise ImportRejected(rejected) from None
-    return ImportResult(imported, duplicates, rejected, written=True)
+        raise ImportRejected(counts.rejected) from None
+    return ImportResult(counts.imported, counts.duplicates, counts.rejected, written=True)
+
+
+@dataclass
+class _Counts:
+    imported: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoded:
+    """A line decoded into an event, or the reason it could not be."""
+
+    path: Path
+    line: Line
+    event: Event | None
+    reason: str | None
+
+
+def _decoded_lines(
+    path: Path, stream: IO[bytes], on_progress: Callable[[int], None] | None
+) -> Iterator[_Decoded]:
+    done_before = 0
+    for line in read_lines(stream):
+        if on_progress is not None:
+            on_progress(line.end_offset - done_before)
+            done_before = line.end_offset
+        if line.error is not None:
+            yield _Decoded(path, line, None, line.error)
+            continue
+        try:
+            yield _Decoded(path, line, decode_event(parse_line(line.text)), None)
+        except (InvalidLine, InvalidEvent) as error:
+            yield _Decoded(path, line, None, error.reason)
+
+
+def _chunks(items: Iterator[_Decoded], size: int) -> Iterator[list[_Decoded]]:
+    chunk: list[_Decoded] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _import_chunk(
+    writer: Writer,
+    ledger: Ledger,
+    chunk: list[_Decoded],
+    counts: _Counts,
+    on_rejection: Callable[[LineRejection], None],
+) -> None:
+    """Decide a chunk of lines (what the rules read of the store loaded in bulk first),
+    then append the accepted ones in one batch."""
+    events = [item.event for item in chunk if item.event is not None]
+    writer.prefetch(
+        (e.event_id for e in events), (s for e in events if (s := e.own_stream) is not None)
+    )
+    batch: list[Accepted] = []
+    for item in chunk:
+        reason = item.reason
+        if item.event is not None:
+            decision = ledger.decide(item.event)
+            if isinstance(decision, Accepted):
+                ledger.accept(decision)
+                batch.append(decision)
+                counts.imported += 1
+                continue
+            if isinstance(decision, Duplicate):
+                counts.duplicates += 1
+                continue
+            reason = decision.reason
+        counts.rejected += 1
+        on_rejection(LineRejection(str(item.path), item.line.number, reason or "", item.line.text))
+    if batch:
+        writer.append(batch)
+        ledger.flushed()

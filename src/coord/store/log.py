@@ -146,6 +146,41 @@ class Writer(LogSession):
         super().__init__(connection)
         self._head: tuple[int, str, datetime | None] | None = None
         self._versions: dict[str, int] = {}
+        # Answers loaded in bulk by prefetch(); valid until the next append.
+        self._found: dict[str, StoredRef | None] = {}
+        self._streams: dict[str, list[Event]] = {}
+
+    def prefetch(self, event_ids: Iterable[str], streams: Iterable[str]) -> None:
+        """Load in a few queries what :meth:`find_event` and :meth:`stream_events` will be
+        asked next (an import decides a batch of lines at a time); kept until the next
+        :meth:`append`, which changes the answers."""
+        ids = [i.lower() for i in dict.fromkeys(event_ids) if i.lower() not in self._found]
+        for chunk in _chunks(ids, _IN_BATCH):
+            self._found.update(dict.fromkeys(chunk))
+            for row in self._conn.execute(select(events).where(events.c.event_id.in_(chunk))):
+                self._found[row.event_id] = StoredRef(stream=row.stream, event=decode_row(row))
+        wanted = [s for s in dict.fromkeys(streams) if s not in self._streams]
+        for chunk in _chunks(wanted, _IN_BATCH):
+            for stream in chunk:
+                self._streams[stream] = []
+            rows = self._conn.execute(
+                select(events)
+                .where(events.c.stream.in_(chunk))
+                .order_by(events.c.stream, events.c.version)
+            )
+            for row in rows:
+                self._streams[row.stream].append(decode_row(row))
+
+    def find_event(self, event_id: str) -> StoredRef | None:
+        key = event_id.lower()
+        if key in self._found:
+            return self._found[key]
+        return super().find_event(event_id)
+
+    def stream_events(self, stream: str) -> list[Event]:
+        if stream in self._streams:
+            return list(self._streams[stream])
+        return super().stream_events(stream)
 
     def _load_head(self) -> tuple[int, str, datetime | None]:
         if self._head is None:
@@ -190,6 +225,8 @@ class Writer(LogSession):
         """
         if not records:
             return []
+        self._found.clear()
+        self._streams.clear()
         position, prev_hash, last_recorded = self._load_head()
         versions = self._load_versions(r.stream for r in records)
         event_rows: list[dict[str, Any]] = []
