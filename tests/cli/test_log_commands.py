@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from coord.cli.main import main
+from coord.store import create_engine_for
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.jsonl"
 
@@ -222,3 +224,27 @@ def test_unknown_time_zone_is_a_message(db: str, capsys: pytest.CaptureFixture[s
     status, _, err = coord(capsys, "init", "--db", db, "--tz", "Mars/Olympus")
     assert status == 1
     assert "time zone" in err and "Traceback" not in err
+
+
+def test_verify_names_the_position_and_id_of_an_altered_row(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert coord(capsys, "import", "--db", db, str(SAMPLE))[0] == 0
+    engine = create_engine_for(db)
+    try:
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("ALTER TABLE events DISABLE TRIGGER USER"))
+            else:
+                connection.execute(text("DROP TRIGGER events_no_update"))
+            connection.execute(
+                text("UPDATE events SET occurred_at = recorded_at WHERE position = 1234")
+            )
+            event_id = connection.execute(
+                text("SELECT event_id FROM events WHERE position = 1234")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    status, out, err = coord(capsys, "verify", "--db", db)
+    assert status == 1 and out == ""
+    assert "position 1234" in err and event_id in err
