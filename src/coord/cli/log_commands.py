@@ -143,10 +143,12 @@ def export(
             export_log(database.store, sys.stdout.buffer)
             sys.stdout.buffer.flush()
             return
+        with database.store.reading() as reader:
+            total = reader.count()
         directory = output.resolve().parent
         handle, temporary = tempfile.mkstemp(prefix=".coord-export-", dir=directory)
         try:
-            with os.fdopen(handle, "wb") as out, progress_bar("exporting", None) as advance:
+            with os.fdopen(handle, "wb") as out, progress_bar("exporting", total) as advance:
                 count = export_log(database.store, out, on_progress=advance)
             os.replace(temporary, output)
         except BaseException:
@@ -164,7 +166,10 @@ def verify(db: DbOption = None) -> None:
     """
     database = open_database(resolve_url(db))
     try:
-        result = verify_log(database.engine)
+        with database.store.reading() as reader:
+            total = reader.count()
+        with progress_bar("verifying", total) as advance:
+            result = verify_log(database.engine, on_progress=advance)
     finally:
         database.close()
     if not result.ok:

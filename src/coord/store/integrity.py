@@ -8,6 +8,7 @@ reports the first bad one: positions gap-free from 1, stream versions contiguous
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,8 +65,11 @@ def head(engine: Engine) -> Head | None:
         return LogSession(connection).head()
 
 
-def verify(engine: Engine, batch_size: int = 1000) -> VerifyResult:
-    """Check the whole log; stop at the first problem."""
+def verify(
+    engine: Engine, batch_size: int = 1000, on_progress: Callable[[int], None] | None = None
+) -> VerifyResult:
+    """Check the whole log; stop at the first problem. ``on_progress(n)`` is called as
+    each batch of ``n`` events has been checked."""
     checked = 0
     last: Head | None = None
     prev_hash = GENESIS_HASH
@@ -86,6 +90,8 @@ def verify(engine: Engine, batch_size: int = 1000) -> VerifyResult:
             if reason is not None:
                 return VerifyResult(checked, last, Problem(row.position, row.event_id, reason))
             checked += 1
+            if on_progress is not None and checked % batch_size == 0:
+                on_progress(batch_size)
             prev_hash, prev_recorded = row.hash, row.recorded_at
             versions[row.stream] = row.version
             last = Head(row.position, row.hash)
