@@ -153,13 +153,16 @@ class Writer(LogSession):
     def prefetch(self, event_ids: Iterable[str], streams: Iterable[str]) -> None:
         """Load in a few queries what :meth:`find_event` and :meth:`stream_events` will be
         asked next (an import decides a batch of lines at a time); kept until the next
-        :meth:`append`, which changes the answers."""
-        ids = [i.lower() for i in dict.fromkeys(event_ids) if i.lower() not in self._found]
+        :meth:`append`, which changes the answers, or the next prefetch, which replaces
+        them (so memory stays bounded by one batch)."""
+        self._found.clear()
+        self._streams.clear()
+        ids = [i.lower() for i in dict.fromkeys(event_ids)]
         for chunk in _chunks(ids, _IN_BATCH):
             self._found.update(dict.fromkeys(chunk))
             for row in self._conn.execute(select(events).where(events.c.event_id.in_(chunk))):
                 self._found[row.event_id] = StoredRef(stream=row.stream, event=decode_row(row))
-        wanted = [s for s in dict.fromkeys(streams) if s not in self._streams]
+        wanted = list(dict.fromkeys(streams))
         for chunk in _chunks(wanted, _IN_BATCH):
             for stream in chunk:
                 self._streams[stream] = []
