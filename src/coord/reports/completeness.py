@@ -1,0 +1,130 @@
+"""``coord report completeness`` (SPEC §6): how complete the information was at each
+discussion, and how often cases were deferred for missing information.
+
+Population: ``CaseDiscussed`` and ``CaseDeferred`` whose local date is in the period,
+keyed by their case's ``presenting_site`` and ``pathway`` and by the local month of the
+event itself. ``--by item`` counts discussions only: one row per required item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from coord.reports.facts import Facts
+from coord.reports.model import Number, Report, Row, check_by, tabulate
+from coord.reports.periods import Period, local_month
+from coord.reports.records import Deferral, Discussion
+from coord.reports.stats import ratio
+
+NAME = "completeness"
+BY_KEYS = ("presenting_site", "pathway", "month", "item")
+DEFAULT_BY = "presenting_site"
+
+
+class CompletenessRow(Row):
+    discussions: int
+    complete_discussions: int
+    case_completeness: Number | None
+    items_required: int
+    items_available: int
+    item_completeness: Number | None
+    deferrals: int
+    deferrals_missing_information: int
+    deferral_rate_missing_information: Number | None
+
+
+class ItemCompletenessRow(Row):
+    items_required: int
+    items_available: int
+    item_completeness: Number | None
+
+
+CompletenessReport = Report[CompletenessRow]
+ItemCompletenessReport = Report[ItemCompletenessRow]
+
+Ending = Discussion | Deferral
+
+
+def completeness_report(
+    facts: Facts,
+    period: Period,
+    by: str,
+    time_zone: ZoneInfo,
+    *,
+    as_of: datetime | None = None,
+) -> CompletenessReport | ItemCompletenessReport:
+    check_by(NAME, by, BY_KEYS)
+    discussions = [d for d in facts.discussions if period.holds(d.occurred_at, time_zone)]
+    if by == "item":
+        item_rows, item_total = tabulate(discussions, _required, _item_row)
+        return ItemCompletenessReport(
+            report=NAME,
+            from_date=period.from_date,
+            to_date=period.to_date,
+            by=by,
+            as_of=as_of,
+            rows=item_rows,
+            total=item_total,
+        )
+    deferrals = [d for d in facts.deferrals if period.holds(d.occurred_at, time_zone)]
+    population: list[Ending] = [*discussions, *deferrals]
+
+    def key_of(ending: Ending) -> Iterable[str]:
+        if by == "month":
+            return (local_month(ending.occurred_at, time_zone),)
+        return (ending.pathway if by == "pathway" else ending.presenting_site,)
+
+    rows, total = tabulate(population, key_of, _row)
+    return CompletenessReport(
+        report=NAME,
+        from_date=period.from_date,
+        to_date=period.to_date,
+        by=by,
+        as_of=as_of,
+        rows=rows,
+        total=total,
+    )
+
+
+def _row(key: str | None, endings: list[Ending]) -> CompletenessRow:
+    discussed = [e for e in endings if isinstance(e, Discussion)]
+    deferred = [e for e in endings if isinstance(e, Deferral)]
+    complete = sum(1 for d in discussed if d.complete)
+    required = sum(len(d.required_items) for d in discussed)
+    available = sum(len(d.available_items) for d in discussed)
+    missing_information = sum(1 for d in deferred if d.reason == "missing_information")
+    return CompletenessRow(
+        key=key,
+        discussions=len(discussed),
+        complete_discussions=complete,
+        case_completeness=ratio(complete, len(discussed)),
+        items_required=required,
+        items_available=available,
+        item_completeness=ratio(available, required),
+        deferrals=len(deferred),
+        deferrals_missing_information=missing_information,
+        deferral_rate_missing_information=ratio(missing_information, len(endings)),
+    )
+
+
+def _required(discussion: Discussion) -> Iterable[str]:
+    return discussion.required_items
+
+
+def _item_row(key: str | None, discussions: list[Discussion]) -> ItemCompletenessRow:
+    """One item over the discussions requiring it (``key``), or every required item of
+    every discussion (the total)."""
+    if key is None:
+        required = sum(len(d.required_items) for d in discussions)
+        available = sum(len(d.available_items) for d in discussions)
+    else:
+        required = len(discussions)
+        available = sum(1 for d in discussions if key in d.available_items)
+    return ItemCompletenessRow(
+        key=key,
+        items_required=required,
+        items_available=available,
+        item_completeness=ratio(available, required),
+    )

@@ -1,0 +1,100 @@
+"""``coord report meetings`` (SPEC §6): SMDT meetings scheduled in the period (local
+date of ``scheduled_for``), what was listed for them and ready at the cutoff, what was
+discussed or deferred, technical issues, and which sites and professional groups were
+present."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from coord.reports.facts import Facts
+from coord.reports.model import Report, Row, check_by, tabulate
+from coord.reports.periods import Period, local_month
+from coord.reports.records import Meeting
+
+NAME = "meetings"
+BY_KEYS = ("meeting_id", "host_site", "pathway", "month")
+DEFAULT_BY = "meeting_id"
+
+
+class MeetingsRow(Row):
+    meetings: int
+    listings: int
+    ready_at_cutoff: int
+    discussed: int
+    deferred: int
+    technical_issues: int
+    sites_present: int
+    groups_present: int
+
+
+MeetingsReport = Report[MeetingsRow]
+
+
+@dataclass(frozen=True, slots=True)
+class _MeetingCounts:
+    meeting: Meeting
+    listings: int
+    ready_at_cutoff: int
+    discussed: int
+    deferred: int
+
+
+def meetings_report(
+    facts: Facts,
+    period: Period,
+    by: str,
+    time_zone: ZoneInfo,
+    *,
+    as_of: datetime | None = None,
+) -> MeetingsReport:
+    check_by(NAME, by, BY_KEYS)
+    listings = Counter(listing.meeting_id for listing in facts.listings)
+    ready = Counter(listing.meeting_id for listing in facts.listings if listing.ready_at_cutoff)
+    discussed = Counter(d.meeting_id for d in facts.discussions)
+    deferred = Counter(d.meeting_id for d in facts.deferrals)
+    population = [
+        _MeetingCounts(
+            meeting=m,
+            listings=listings[m.meeting_id],
+            ready_at_cutoff=ready[m.meeting_id],
+            discussed=discussed[m.meeting_id],
+            deferred=deferred[m.meeting_id],
+        )
+        for m in facts.meetings.values()
+        if period.holds(m.scheduled_for, time_zone)
+    ]
+
+    def key_of(counts: _MeetingCounts) -> tuple[str]:
+        if by == "month":
+            return (local_month(counts.meeting.scheduled_for, time_zone),)
+        value: str = getattr(counts.meeting, by)
+        return (value,)
+
+    rows, total = tabulate(population, key_of, _row)
+    return MeetingsReport(
+        report=NAME,
+        from_date=period.from_date,
+        to_date=period.to_date,
+        by=by,
+        as_of=as_of,
+        rows=rows,
+        total=total,
+    )
+
+
+def _row(key: str | None, members: list[_MeetingCounts]) -> MeetingsRow:
+    return MeetingsRow(
+        key=key,
+        meetings=len(members),
+        listings=sum(m.listings for m in members),
+        ready_at_cutoff=sum(m.ready_at_cutoff for m in members),
+        discussed=sum(m.discussed for m in members),
+        deferred=sum(m.deferred for m in members),
+        technical_issues=sum(m.meeting.technical_issues for m in members),
+        sites_present=sum(len(m.meeting.sites_present) for m in members),
+        groups_present=sum(len(m.meeting.groups_present) for m in members),
+    )

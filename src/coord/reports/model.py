@@ -1,0 +1,66 @@
+"""The reports' output models: ``model_dump(mode="json")`` is the SPEC §6 JSON shape
+(fields in the SPEC's order), and the grouping every report shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer
+
+from coord.events.fields import Day, Timestamp
+
+#: a rounded ratio, hours or days: exact Decimal in Python, a JSON number in JSON
+Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+_CONFIG = ConfigDict(frozen=True, serialize_by_alias=True)
+
+
+class Row(BaseModel):
+    """One row of a report; ``key`` is None in the total."""
+
+    model_config = _CONFIG
+
+    key: str | None
+
+
+RowT = TypeVar("RowT", bound=Row)
+MemberT = TypeVar("MemberT")
+
+
+class Report(BaseModel, Generic[RowT]):
+    model_config = _CONFIG
+
+    report: str
+    from_date: Day = Field(
+        serialization_alias="from", validation_alias=AliasChoices("from_date", "from")
+    )
+    to_date: Day = Field(serialization_alias="to", validation_alias=AliasChoices("to_date", "to"))
+    by: str
+    as_of: Timestamp | None = None
+    rows: list[RowT]
+    total: RowT
+
+
+def check_by(report: str, by: str, keys: Sequence[str]) -> None:
+    if by not in keys:
+        raise ValueError(f"report {report} has no --by {by!r}; use one of: {', '.join(keys)}")
+
+
+def tabulate(
+    members: Iterable[MemberT],
+    key_of: Callable[[MemberT], Iterable[str]],
+    row_of: Callable[[str | None, list[MemberT]], RowT],
+) -> tuple[list[RowT], RowT]:
+    """Rows (one per key value in the population, sorted by code point) and the total.
+
+    ``key_of`` gives the keys a member counts under (one for most reports; a discussion
+    counts under each item it requires)."""
+    everyone = list(members)
+    groups: dict[str, list[MemberT]] = {}
+    for member in everyone:
+        for key in key_of(member):
+            groups.setdefault(key, []).append(member)
+    rows = [row_of(key, groups[key]) for key in sorted(groups)]
+    return rows, row_of(None, everyone)
