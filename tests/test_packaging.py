@@ -36,6 +36,7 @@ def test_wheel_install_runs_migrations(tmp_path: Path) -> None:
     listing = run(sys.executable, "-m", "zipfile", "-l", wheel)
     assert "coord/migrations/env.py" in listing
     assert "coord/migrations/versions/" in listing
+    assert "coord/demo/network.toml" in listing
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
@@ -58,3 +59,10 @@ def test_wheel_install_runs_migrations(tmp_path: Path) -> None:
     assert "initialised" in out
     out = run(env_dir / "bin" / "coord", "init", "--db", elsewhere / "net.db", cwd=elsewhere)
     assert "initialised" in out
+    # the demo network ships in the wheel too
+    out = run(
+        env_dir / "bin" / "coord",
+        *("demo", "--db", elsewhere / "demo.db", "--months", "1", "--scale", "0.1", "--no-tui"),
+        cwd=elsewhere,
+    )
+    assert "Information at SMDT discussions" in out

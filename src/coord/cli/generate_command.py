@@ -56,8 +56,8 @@ def generate_command(
         typer.Option(
             "--scale",
             min=0.001,
-            help="Multiplies patient volume (1 = the network's real size, about 70,000 "
-            "events a year; 15 gives about 1,000,000).",
+            help="Multiplies patient volume (1 = the network's real size, about 60,000–70,000 "
+            "events a year; 18 gives about 1,000,000).",
         ),
     ] = 1.0,
     start: Annotated[

@@ -7,7 +7,7 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from coord.cli import generate_command, log_commands, report_commands
+from coord.cli import demo_command, generate_command, log_commands, report_commands
 from coord.cli.errors import report
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app = typer.Typer(
 log_commands.register(app)
 report_commands.register(app)
 generate_command.register(app)
+demo_command.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

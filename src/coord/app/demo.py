@@ -1,0 +1,114 @@
+"""``coord demo``: load a year of the fictional network into a demo database (once) and
+compute the headline figures a new user should see."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from coord.app.database import Database
+from coord.app.importing import LineRejection, import_files
+from coord.demo.generator import add_months, generate
+from coord.demo.network import load_network
+from coord.events import Event
+from coord.reports import Period, Report, derive_facts, report
+
+DEMO_DB_ENV = "COORD_DEMO_DB"
+
+
+def default_demo_path() -> Path:
+    """Where the demo database lives unless ``--db`` names another: ``$COORD_DEMO_DB``,
+    else ``$XDG_DATA_HOME/coord/demo.db`` (``~/.local/share/coord/demo.db``)."""
+    explicit = os.environ.get(DEMO_DB_ENV)
+    if explicit:
+        return Path(explicit)
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "coord" / "demo.db"
+
+
+def demo_start(months: int, today: date) -> date:
+    """The Monday from which ``months`` of activity end before ``today``."""
+    start = add_months(today, -months) - timedelta(days=7)
+    return start - timedelta(days=start.weekday())
+
+
+class DemoLoadError(Exception):
+    """The generated log did not import cleanly (a bug: the generator must be valid)."""
+
+
+def load_demo(
+    database: Database,
+    *,
+    seed: int,
+    months: int,
+    scale: float,
+    today: date,
+    on_generate: Callable[[int], None] | None = None,
+    on_import: Callable[[int], None] | None = None,
+) -> int:
+    """Generate ``months`` of activity ending before ``today`` and import it; return the
+    number of events imported."""
+    start = demo_start(months, today)
+    rejections: list[LineRejection] = []
+    with tempfile.TemporaryDirectory(prefix="coord-demo-") as folder:
+        path = Path(folder) / "demo.jsonl"
+        with path.open("wb") as out:
+            generate(
+                load_network(),
+                seed=seed,
+                months=months,
+                out=out,
+                scale=scale,
+                start=start,
+                on_progress=on_generate,
+            )
+        result = import_files(
+            database.store,
+            [path],
+            time_zone=database.time_zone,
+            on_rejection=rejections.append,
+            on_progress=on_import,
+        )
+    if rejections:
+        raise DemoLoadError(f"the generated demo log has invalid lines, e.g. {rejections[0]}")
+    return result.imported
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The figures ``coord demo`` prints."""
+
+    period: Period
+    completeness: Report[Any]
+    transfers: Report[Any]
+    handovers: Report[Any]
+    referrals: Report[Any]
+
+
+def headline(database: Database) -> Headline | None:
+    """The headline reports over the whole months the log covers (None if it is empty)."""
+    with database.store.reading() as reader:
+        events: list[Event] = [stored.event for stored in reader.read_all()]
+    if not events:
+        return None
+    zone = database.time_zone
+    first = min(e.occurred_at for e in events).astimezone(zone).date().replace(day=1)
+    last = max(e.occurred_at for e in events).astimezone(zone).date()
+    period = Period(first, last + timedelta(days=1))
+    facts = derive_facts(events)
+    return Headline(
+        period=period,
+        completeness=report(facts, "completeness", period, "presenting_site", zone),
+        transfers=report(facts, "transfers", period, "method", zone),
+        handovers=report(facts, "handovers", period, "from_site", zone),
+        referrals=report(facts, "referrals", period, "to_site", zone),
+    )
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
