@@ -8,13 +8,13 @@ event itself. ``--by item`` counts discussions only: one row per required item.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
-from coord.reports.model import Number, Report, Row, check_by, tabulate
-from coord.reports.periods import Period, local_month
+from coord.reports.model import Number, Report, Row, assemble, check_by, key_by
+from coord.reports.periods import Period
 from coord.reports.records import Deferral, Discussion
 from coord.reports.stats import ratio
 
@@ -58,34 +58,15 @@ def completeness_report(
     check_by(NAME, by, BY_KEYS)
     discussions = [d for d in facts.discussions if period.holds(d.occurred_at, time_zone)]
     if by == "item":
-        item_rows, item_total = tabulate(discussions, _required, _item_row)
-        return ItemCompletenessReport(
-            report=NAME,
-            from_date=period.from_date,
-            to_date=period.to_date,
-            by=by,
-            as_of=as_of,
-            rows=item_rows,
-            total=item_total,
+        return assemble(
+            ItemCompletenessReport, NAME, period, by, as_of, discussions, _required, _item_row
         )
     deferrals = [d for d in facts.deferrals if period.holds(d.occurred_at, time_zone)]
     population: list[Ending] = [*discussions, *deferrals]
 
-    def key_of(ending: Ending) -> Iterable[str]:
-        if by == "month":
-            return (local_month(ending.occurred_at, time_zone),)
-        return (ending.pathway if by == "pathway" else ending.presenting_site,)
+    key_of: Callable[[Ending], tuple[str]] = key_by(by, time_zone, lambda e: e.occurred_at)
 
-    rows, total = tabulate(population, key_of, _row)
-    return CompletenessReport(
-        report=NAME,
-        from_date=period.from_date,
-        to_date=period.to_date,
-        by=by,
-        as_of=as_of,
-        rows=rows,
-        total=total,
-    )
+    return assemble(CompletenessReport, NAME, period, by, as_of, population, key_of, _row)
 
 
 def _row(key: str | None, endings: list[Ending]) -> CompletenessRow:

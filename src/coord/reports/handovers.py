@@ -3,13 +3,14 @@ period (local date of ``HandoverInitiated``), and how quickly they were acknowle
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
-from coord.reports.model import Number, Report, Row, check_by, tabulate
-from coord.reports.periods import Period, hours_between, local_month
+from coord.reports.model import Number, Report, Row, assemble, check_by, key_by
+from coord.reports.periods import Period, hours_between
 from coord.reports.records import Handover
 from coord.reports.stats import median_of, p90_of
 
@@ -45,22 +46,9 @@ def handovers_report(
     check_by(NAME, by, BY_KEYS)
     population = [h for h in facts.handovers.values() if period.holds(h.initiated_at, time_zone)]
 
-    def key_of(handover: Handover) -> tuple[str]:
-        if by == "month":
-            return (local_month(handover.initiated_at, time_zone),)
-        value: str = getattr(handover, by)
-        return (value,)
+    key_of: Callable[[Handover], tuple[str]] = key_by(by, time_zone, lambda h: h.initiated_at)
 
-    rows, total = tabulate(population, key_of, _row)
-    return HandoversReport(
-        report=NAME,
-        from_date=period.from_date,
-        to_date=period.to_date,
-        by=by,
-        as_of=as_of,
-        rows=rows,
-        total=total,
-    )
+    return assemble(HandoversReport, NAME, period, by, as_of, population, key_of, _row)
 
 
 def _row(key: str | None, handovers: list[Handover]) -> HandoversRow:

@@ -6,13 +6,14 @@ present."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
-from coord.reports.model import Report, Row, check_by, tabulate
-from coord.reports.periods import Period, local_month
+from coord.reports.model import Report, Row, assemble, check_by, key_by
+from coord.reports.periods import Period
 from coord.reports.records import Meeting
 
 NAME = "meetings"
@@ -68,22 +69,11 @@ def meetings_report(
         if period.holds(m.scheduled_for, time_zone)
     ]
 
-    def key_of(counts: _MeetingCounts) -> tuple[str]:
-        if by == "month":
-            return (local_month(counts.meeting.scheduled_for, time_zone),)
-        value: str = getattr(counts.meeting, by)
-        return (value,)
-
-    rows, total = tabulate(population, key_of, _row)
-    return MeetingsReport(
-        report=NAME,
-        from_date=period.from_date,
-        to_date=period.to_date,
-        by=by,
-        as_of=as_of,
-        rows=rows,
-        total=total,
+    key_of: Callable[[_MeetingCounts], tuple[str]] = key_by(
+        by, time_zone, lambda c: c.meeting.scheduled_for, subject=lambda c: c.meeting
     )
+
+    return assemble(MeetingsReport, NAME, period, by, as_of, population, key_of, _row)
 
 
 def _row(key: str | None, members: list[_MeetingCounts]) -> MeetingsRow:

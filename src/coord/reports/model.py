@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer
 
 from coord.events.fields import Day, Timestamp
+from coord.reports.periods import Period, local_month
 
 #: a rounded ratio, hours or days: exact Decimal in Python, a JSON number in JSON
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
@@ -27,6 +30,7 @@ class Row(BaseModel):
 
 RowT = TypeVar("RowT", bound=Row)
 MemberT = TypeVar("MemberT")
+ReportT = TypeVar("ReportT", bound="Report[Any]")
 
 
 class Report(BaseModel, Generic[RowT]):
@@ -64,3 +68,43 @@ def tabulate(
             groups.setdefault(key, []).append(member)
     rows = [row_of(key, groups[key]) for key in sorted(groups)]
     return rows, row_of(None, everyone)
+
+
+def key_by(
+    by: str,
+    time_zone: ZoneInfo,
+    when: Callable[[MemberT], datetime],
+    subject: Callable[[MemberT], object] = lambda member: member,
+) -> Callable[[MemberT], tuple[str]]:
+    """The row key of a member: the local month of ``when(member)`` for ``--by month``,
+    else the ``by`` attribute of ``subject(member)``."""
+
+    def key_of(member: MemberT) -> tuple[str]:
+        if by == "month":
+            return (local_month(when(member), time_zone),)
+        return (str(getattr(subject(member), by)),)
+
+    return key_of
+
+
+def assemble(
+    report_type: type[ReportT],
+    name: str,
+    period: Period,
+    by: str,
+    as_of: datetime | None,
+    population: Iterable[MemberT],
+    key_of: Callable[[MemberT], Iterable[str]],
+    row_of: Callable[[str | None, list[MemberT]], RowT],
+) -> ReportT:
+    """Tabulate a population into a report of the SPEC's shape."""
+    rows, total = tabulate(population, key_of, row_of)
+    return report_type(
+        report=name,
+        from_date=period.from_date,
+        to_date=period.to_date,
+        by=by,
+        as_of=as_of,
+        rows=rows,
+        total=total,
+    )

@@ -4,12 +4,13 @@ and treated within 62 days of ``clock_start`` (local dates, whole days)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
-from coord.reports.model import Number, Report, Row, check_by, tabulate
-from coord.reports.periods import Period, days_since, local_month
+from coord.reports.model import Number, Report, Row, assemble, check_by, key_by
+from coord.reports.periods import Period, days_since
 from coord.reports.records import Referral
 from coord.reports.stats import median_of, ratio
 
@@ -47,11 +48,7 @@ def referrals_report(
     check_by(NAME, by, BY_KEYS)
     population = [r for r in facts.referrals.values() if period.holds(r.made_at, time_zone)]
 
-    def key_of(referral: Referral) -> tuple[str]:
-        if by == "month":
-            return (local_month(referral.made_at, time_zone),)
-        value: str = getattr(referral, by)
-        return (value,)
+    key_of: Callable[[Referral], tuple[str]] = key_by(by, time_zone, lambda r: r.made_at)
 
     def row_of(key: str | None, members: list[Referral]) -> ReferralsRow:
         to_receipt = [
@@ -80,13 +77,4 @@ def referrals_report(
             day_62_rate=ratio(within_62, len(to_treatment)),
         )
 
-    rows, total = tabulate(population, key_of, row_of)
-    return ReferralsReport(
-        report=NAME,
-        from_date=period.from_date,
-        to_date=period.to_date,
-        by=by,
-        as_of=as_of,
-        rows=rows,
-        total=total,
-    )
+    return assemble(ReferralsReport, NAME, period, by, as_of, population, key_of, row_of)

@@ -4,12 +4,13 @@ took and how often they were chased."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
-from coord.reports.model import Number, Report, Row, check_by, tabulate
-from coord.reports.periods import Period, hours_between, local_month
+from coord.reports.model import Number, Report, Row, assemble, check_by, key_by
+from coord.reports.periods import Period, hours_between
 from coord.reports.records import Transfer
 from coord.reports.stats import median_of, p90_of
 
@@ -43,22 +44,9 @@ def transfers_report(
     check_by(NAME, by, BY_KEYS)
     population = [t for t in facts.transfers.values() if period.holds(t.requested_at, time_zone)]
 
-    def key_of(transfer: Transfer) -> tuple[str]:
-        if by == "month":
-            return (local_month(transfer.requested_at, time_zone),)
-        value: str = getattr(transfer, by)
-        return (value,)
+    key_of: Callable[[Transfer], tuple[str]] = key_by(by, time_zone, lambda t: t.requested_at)
 
-    rows, total = tabulate(population, key_of, _row)
-    return TransfersReport(
-        report=NAME,
-        from_date=period.from_date,
-        to_date=period.to_date,
-        by=by,
-        as_of=as_of,
-        rows=rows,
-        total=total,
-    )
+    return assemble(TransfersReport, NAME, period, by, as_of, population, key_of, _row)
 
 
 def _row(key: str | None, transfers: list[Transfer]) -> TransfersRow:
