@@ -64,7 +64,9 @@ def test_rejects_needs_skip_invalid(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "--skip-invalid" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["init", "import", "export", "verify"])
+@pytest.mark.parametrize(
+    "command", ["init", "import", "export", "verify", "rebuild", "report", "gaps", "demo"]
+)
 def test_every_command_explains_itself(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out

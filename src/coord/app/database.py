@@ -16,9 +16,12 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from coord.projections.projector import project
+from coord.projections.rebuild import rebuild
 from coord.store.engine import create_engine_for
 from coord.store.log import EventStore
 from coord.store.migrate import check_schema, current_time_zone, upgrade
+from coord.store.readmodels import checkpoint
 
 DEFAULT_DB = "coord.db"
 DB_ENV = "COORD_DB"
@@ -79,7 +82,10 @@ def initialise(url: str, time_zone: str | None = None) -> Database:
     engine = create_engine_for(url)
     try:
         upgrade(engine, time_zone)
-        return Database(url, engine, EventStore(engine), current_time_zone(engine))
+        database = Database(url, engine, EventStore(engine, project), current_time_zone(engine))
+        if read_models_behind(database):
+            rebuild(database.store)  # a log stored before the read models existed
+        return database
     except BaseException:
         engine.dispose()
         raise
@@ -97,7 +103,15 @@ def open_database(url: str) -> Database:
     try:
         check_schema(engine)
         zone = current_time_zone(engine)
-        return Database(url, engine, EventStore(engine), zone)
+        return Database(url, engine, EventStore(engine, project), zone)
     except BaseException:
         engine.dispose()
         raise
+
+
+def read_models_behind(database: Database) -> bool:
+    """Whether the read models lack events of the log (they never do once current: every
+    append moves them on in its own transaction)."""
+    with database.store.reading() as reader:
+        head = reader.head()
+        return checkpoint(reader.connection) != (head.position if head else 0)

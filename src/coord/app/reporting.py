@@ -1,8 +1,8 @@
 """Reports and the gaps query for the CLI and the UI.
 
-For now both the live view and ``--as-of`` replay the stored log through the one
-definition of each metric in :mod:`coord.reports`; read models kept in the database
-(the projections issue) will answer the live view without a replay.
+Live reports read their facts from the read models; ``--as-of T`` replays the events
+recorded by T. Both then compute the figures with the one definition of each metric in
+:mod:`coord.reports`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coord.events import Event
-from coord.reports import GapsReport, Period, Report, compute, compute_gaps
-from coord.store.log import EventStore
+from coord.projections.live import ReadModelsBehind, live_facts
+from coord.reports import GapsReport, Period, Report, compute, compute_gaps, gaps_query, report
+from coord.store.log import EventStore, Reader
+from coord.store.readmodels import checkpoint
 
 
 def _events(store: EventStore) -> list[Event]:
@@ -30,7 +32,12 @@ def build_report(
     as_of: datetime | None = None,
 ) -> Report[Any]:
     """The report ``name`` (SPEC §6) over ``period``, as known at ``as_of`` when given."""
-    return compute(_events(store), name, period, by, time_zone, as_of=as_of)
+    if as_of is not None:
+        return compute(_events(store), name, period, by, time_zone, as_of=as_of)
+    with store.reading() as reader:
+        _check_current(reader)
+        facts = live_facts(reader.connection, name, period, time_zone)
+    return report(facts, name, period, by, time_zone)
 
 
 def build_gaps(
@@ -43,4 +50,21 @@ def build_gaps(
     as_of: datetime | None = None,
 ) -> GapsReport:
     """The information-gaps audit query (SPEC §7)."""
-    return compute_gaps(_events(store), period, time_zone, site=site, pathway=pathway, as_of=as_of)
+    if as_of is not None:
+        return compute_gaps(
+            _events(store), period, time_zone, site=site, pathway=pathway, as_of=as_of
+        )
+    with store.reading() as reader:
+        _check_current(reader)
+        facts = live_facts(reader.connection, "gaps", period, time_zone, site=site, pathway=pathway)
+    return gaps_query(facts, period, time_zone, site=site, pathway=pathway)
+
+
+def _check_current(reader: Reader) -> None:
+    head = reader.head()
+    done = checkpoint(reader.connection)
+    if done != (head.position if head else 0):
+        raise ReadModelsBehind(
+            f"the read models include the log up to position {done} of "
+            f"{head.position if head else 0}; run `coord rebuild` to bring them up to date"
+        )

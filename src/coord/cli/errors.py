@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from coord.app.database import DatabaseNotFound
 from coord.app.importing import ImportRejected
 from coord.app.recording import EventRejected
+from coord.projections.live import ReadModelsBehind
 from coord.store import ConcurrencyError, SchemaError, StoreBusy
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -26,7 +27,7 @@ def message_for(error: BaseException) -> tuple[str, int]:
     """The message and exit status for a failure."""
     if isinstance(error, ImportRejected):
         return f"{error}", EXIT_FAILURE
-    if isinstance(error, DatabaseNotFound | SchemaError | EventRejected):
+    if isinstance(error, DatabaseNotFound | SchemaError | EventRejected | ReadModelsBehind):
         return str(error), EXIT_FAILURE
     if isinstance(error, StoreBusy):
         return (

@@ -16,6 +16,7 @@ from coord.app.exporting import export_log
 from coord.app.importing import ImportRejected, LineRejection, import_files
 from coord.cli.errors import stderr
 from coord.cli.progress import progress_bar
+from coord.projections.rebuild import rebuild as rebuild_read_models
 from coord.store.integrity import verify as verify_log
 
 DbOption = Annotated[
@@ -178,8 +179,28 @@ def verify(db: DbOption = None) -> None:
     typer.echo(result.describe())
 
 
+def rebuild(db: DbOption = None) -> None:
+    """Recompute every read model from the log (the reports read them).
+
+    Builds fresh tables from every event and swaps them in, in one transaction, while
+    holding the log's append lock: if it fails, the previous read models stay in place.
+    Never needed in normal use (every append updates them); useful after an upgrade
+    that changes what the read models hold.
+    """
+    database = open_database(resolve_url(db))
+    try:
+        with database.store.reading() as reader:
+            total = reader.count()
+        with progress_bar("rebuilding", total) as advance:
+            events, rows = rebuild_read_models(database.store, on_progress=advance)
+    finally:
+        database.close()
+    typer.echo(f"rebuilt the read models from {events} events ({rows} rows)")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command("import")(import_)
     app.command()(export)
     app.command()(verify)
+    app.command()(rebuild)

@@ -8,7 +8,7 @@ that lock, so they are gap-free, also after a rollback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -85,6 +85,22 @@ class LogSession:
         )
         return [decode_row(row) for row in rows]
 
+    def retracted_event_ids(self) -> set[str]:
+        """The ids of every event that a retraction targets."""
+        rows = self._conn.execute(
+            select(event_references.c.key).where(event_references.c.key.startswith("event:"))
+        )
+        return {row.key.removeprefix("event:") for row in rows}
+
+    def events_of_streams(self, streams: Iterable[str]) -> list[Event]:
+        """Every event of these streams, in global order."""
+        found: list[tuple[int, Event]] = []
+        for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
+            rows = self._conn.execute(select(events).where(events.c.stream.in_(chunk)))
+            found.extend((row.position, decode_row(row)) for row in rows)
+        found.sort(key=lambda pair: pair[0])
+        return [event for _, event in found]
+
     def stream_version(self, stream: str) -> int:
         """The stream's current version (0 when it has no events)."""
         value = self._conn.execute(
@@ -139,11 +155,17 @@ class Reader(LogSession):
     """A read-only view of the log (one snapshot on PostgreSQL: REPEATABLE READ)."""
 
 
+#: Called inside the append transaction with the records just appended and their
+#: positions (the projections keep their read models this way, exactly once).
+AppendHook = Callable[["Writer", Sequence[Accepted], list[int]], None]
+
+
 class Writer(LogSession):
     """One unit of work holding the append lock: reads see what it has appended."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, on_append: AppendHook | None = None) -> None:
         super().__init__(connection)
+        self._on_append = on_append
         self._head: tuple[int, str, datetime | None] | None = None
         self._versions: dict[str, int] = {}
         # Answers loaded in bulk by prefetch(); valid until the next append.
@@ -277,7 +299,10 @@ class Writer(LogSession):
         self._insert(event_rows, reference_rows)
         self._head = (position, prev_hash, last_recorded)
         self._versions.update(versions)
-        return [row["position"] for row in event_rows]
+        positions = [row["position"] for row in event_rows]
+        if self._on_append is not None:
+            self._on_append(self, records, positions)
+        return positions
 
     def _insert(
         self, event_rows: list[dict[str, Any]], reference_rows: list[dict[str, Any]]
@@ -299,8 +324,9 @@ class Writer(LogSession):
 class EventStore:
     """The event log of one database."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_append: AppendHook | None = None) -> None:
         self.engine = engine
+        self.on_append = on_append
 
     @classmethod
     def from_url(cls, url: str) -> EventStore:
@@ -322,7 +348,7 @@ class EventStore:
                     "the event log is busy (another import or command is writing); try again"
                 ) from error
             with transaction:
-                yield Writer(connection)
+                yield Writer(connection, self.on_append)
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:

@@ -113,3 +113,43 @@ settings = Table(
 
 #: Settings keys.
 TIME_ZONE_KEY = "time_zone"
+
+
+def read_models_table(name: str = "read_models", primary_key: str = "pk_read_models") -> Table:
+    """The read models' rows: one row per derived record (a case, a listing, a
+    discussion, a transfer, ...), kept by the projections in the append transaction.
+
+    ``owner`` is the subject whose events produce the row (``case:C-1``, ``transfer:T``):
+    a change to that subject replaces exactly its rows. ``at`` is the instant a report
+    filters the record by (discussed, requested, scheduled, ...); ``ref`` a second key
+    (a step's meeting, a transfer's case). ``rebuild`` fills a fresh table of the same
+    shape and swaps it in.
+    """
+    return Table(
+        name,
+        metadata if name == "read_models" else MetaData(naming_convention=NAMING_CONVENTION),
+        Column("kind", String(20), nullable=False),
+        Column("owner", Text, nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("at", UTCDateTime, nullable=True),
+        Column("ref", Text, nullable=True),
+        Column("payload", JSON, nullable=False),
+        PrimaryKeyConstraint("owner", "kind", "seq", name=primary_key),
+    )
+
+
+read_models = read_models_table()
+#: indexes of ``read_models`` (created again on the fresh table after a rebuild)
+READ_MODEL_INDEXES = (
+    ("ix_read_models_kind_at", ("kind", "at")),
+    ("ix_read_models_kind_ref", ("kind", "ref")),
+)
+for _name, _columns in READ_MODEL_INDEXES:
+    Index(_name, *(read_models.c[c] for c in _columns))
+
+projection_checkpoints = Table(
+    "projection_checkpoints",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("position", BigInteger().with_variant(Integer(), "sqlite"), nullable=False),
+)

@@ -1,0 +1,175 @@
+"""Reading and writing the read models' rows (the projections decide what they hold).
+
+Every change to a subject replaces exactly the rows it owns; a rebuild fills a fresh
+table and swaps it in, in one transaction, so a failed rebuild leaves the old rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, text
+
+from coord.store.schema import (
+    READ_MODEL_INDEXES,
+    projection_checkpoints,
+    read_models,
+    read_models_table,
+)
+
+_IN_BATCH = 500
+_INSERT_BATCH = 1000
+#: the name of the read models' checkpoint
+CHECKPOINT = "read_models"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRow:
+    kind: str
+    owner: str
+    seq: int
+    at: datetime | None
+    ref: str | None
+    payload: dict[str, Any]
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _values(rows: Iterable[ModelRow]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": r.kind,
+            "owner": r.owner,
+            "seq": r.seq,
+            "at": r.at,
+            "ref": r.ref,
+            "payload": r.payload,
+        }
+        for r in rows
+    ]
+
+
+def refs_of_owners(
+    connection: Connection, kind: str, owners: Collection[str]
+) -> dict[str, str | None]:
+    """The ``ref`` of each owner's row of ``kind`` (e.g. the case of a transfer)."""
+    found: dict[str, str | None] = {}
+    for chunk in _chunks(list(owners), _IN_BATCH):
+        rows = connection.execute(
+            select(read_models.c.owner, read_models.c.ref).where(
+                read_models.c.kind == kind, read_models.c.owner.in_(chunk)
+            )
+        )
+        found.update((row.owner, row.ref) for row in rows)
+    return found
+
+
+def replace_owned(
+    connection: Connection, owners: Collection[str], rows: Sequence[ModelRow]
+) -> None:
+    """Replace every row of these owners by ``rows``."""
+    for chunk in _chunks(list(owners), _IN_BATCH):
+        connection.execute(delete(read_models).where(read_models.c.owner.in_(chunk)))
+    for chunk in _chunks(_values(rows), _INSERT_BATCH):
+        connection.execute(insert(read_models), list(chunk))
+
+
+def payloads_between(
+    connection: Connection, kind: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Payloads of ``kind`` whose ``at`` is in [start, end)."""
+    rows = connection.execute(
+        select(read_models.c.payload)
+        .where(read_models.c.kind == kind, read_models.c.at >= start, read_models.c.at < end)
+        .order_by(read_models.c.owner, read_models.c.seq)
+    )
+    return [row.payload for row in rows]
+
+
+def payloads_by_ref(
+    connection: Connection, kind: str, refs: Collection[str]
+) -> list[dict[str, Any]]:
+    """Payloads of ``kind`` whose ``ref`` is one of ``refs``."""
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(sorted(refs), _IN_BATCH):
+        rows = connection.execute(
+            select(read_models.c.payload)
+            .where(read_models.c.kind == kind, read_models.c.ref.in_(chunk))
+            .order_by(read_models.c.owner, read_models.c.seq)
+        )
+        found.extend(row.payload for row in rows)
+    return found
+
+
+def payloads_by_owner(
+    connection: Connection, kind: str, owners: Collection[str]
+) -> list[dict[str, Any]]:
+    """Payloads of ``kind`` owned by one of ``owners``."""
+    found: list[dict[str, Any]] = []
+    for chunk in _chunks(sorted(owners), _IN_BATCH):
+        rows = connection.execute(
+            select(read_models.c.payload)
+            .where(read_models.c.kind == kind, read_models.c.owner.in_(chunk))
+            .order_by(read_models.c.owner, read_models.c.seq)
+        )
+        found.extend(row.payload for row in rows)
+    return found
+
+
+def checkpoint(connection: Connection) -> int:
+    """The global position the read models include (0 before the first event)."""
+    value = connection.execute(
+        select(projection_checkpoints.c.position).where(projection_checkpoints.c.name == CHECKPOINT)
+    ).scalar()
+    return int(value or 0)
+
+
+def set_checkpoint(connection: Connection, position: int) -> None:
+    updated = connection.execute(
+        projection_checkpoints.update()
+        .where(projection_checkpoints.c.name == CHECKPOINT)
+        .values(position=position)
+    )
+    if updated.rowcount == 0:
+        connection.execute(
+            insert(projection_checkpoints).values(name=CHECKPOINT, position=position)
+        )
+
+
+def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> int:
+    """Fill a fresh table with ``rows`` and swap it in for the read models; returns the
+    number of rows. Call inside the writer's transaction: a failure leaves the old ones."""
+    postgresql = connection.dialect.name == "postgresql"
+    # PostgreSQL names constraints schema-wide (renamed after the swap); SQLite per table
+    fresh = read_models_table(
+        "read_models_next", "pk_read_models_next" if postgresql else "pk_read_models"
+    )
+    fresh.drop(connection, checkfirst=True)
+    fresh.create(connection)
+    count = 0
+    batch: list[ModelRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _INSERT_BATCH:
+            connection.execute(insert(fresh), _values(batch))
+            count += len(batch)
+            batch = []
+    if batch:
+        connection.execute(insert(fresh), _values(batch))
+        count += len(batch)
+    read_models.drop(connection)
+    connection.execute(text("ALTER TABLE read_models_next RENAME TO read_models"))
+    if postgresql:
+        connection.execute(
+            text("ALTER TABLE read_models RENAME CONSTRAINT pk_read_models_next TO pk_read_models")
+        )
+    for name, columns in READ_MODEL_INDEXES:
+        connection.execute(text(f"CREATE INDEX {name} ON read_models ({', '.join(columns)})"))
+    set_checkpoint(connection, position)
+    return count

@@ -1,0 +1,112 @@
+"""The read models: kept in the append transaction, changed only where a fact changes
+them, rebuilt atomically, and caught up for a log stored before they existed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from coord.app.database import Database, initialise, open_database
+from coord.app.importing import import_files
+from coord.app.recording import record
+from coord.app.reporting import build_report
+from coord.events import decode_event
+from coord.projections import rebuild as rebuild_module
+from coord.projections.live import ReadModelsBehind
+from coord.projections.rebuild import rebuild
+from coord.reports import Period
+from coord.store import readmodels
+from coord.store.schema import read_models
+
+WIDE = Period(date(2020, 1, 1), date(2030, 1, 1))
+SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.jsonl"
+
+
+@pytest.fixture
+def sample(db_url: str) -> Iterator[Database]:
+    database = initialise(db_url)
+    import_files(database.store, [SAMPLE], time_zone=database.time_zone, on_rejection=print)
+    yield database
+    database.close()
+
+
+def rows(database: Database) -> dict[tuple[str, str, int], Any]:
+    with database.store.reading() as reader:
+        found = reader.connection.execute(select(read_models))
+        return {(r.owner, r.kind, r.seq): (r.at, r.ref, r.payload) for r in found}
+
+
+def test_a_late_fact_changes_exactly_its_cases_rows(sample: Database) -> None:
+    before = rows(sample)
+    late = decode_event(
+        {
+            "type": "ItemReceived",
+            "occurred_at": "2024-03-14T09:00:00Z",  # before the discussion on 15 March
+            "data": {"case_id": "CASE-00010", "item": "endoscopy_report"},
+        }
+    )
+    record(sample.store, late, time_zone=sample.time_zone)
+    after = rows(sample)
+    changed = {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    assert changed == {"case:CASE-00010"}
+
+
+def test_a_retraction_changes_exactly_its_subjects_rows(sample: Database) -> None:
+    with sample.store.reading() as reader:
+        chase = next(s.event for s in reader.read_all() if s.event.type == "TransferChased")
+    before = rows(sample)
+    retraction = decode_event(
+        {
+            "type": "EventRetracted",
+            "occurred_at": "2025-12-01T09:00:00Z",
+            "data": {"event_id": chase.event_id, "reason": "chased the wrong transfer"},
+        }
+    )
+    record(sample.store, retraction, time_zone=sample.time_zone)
+    after = rows(sample)
+    changed = {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    transfer = f"transfer:{chase.data.transfer_id}"  # type: ignore[attr-defined]
+    assert transfer in changed
+    assert changed <= {transfer} | {o for o in changed if o.startswith("case:")}
+    assert len(changed) <= 2  # the transfer, and the case it was requested for
+
+
+def test_a_failed_rebuild_leaves_the_read_models_in_place(
+    sample: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = rows(sample)
+
+    def broken(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        yield from ()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rebuild_module, "rows_of", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        rebuild(sample.store)
+    assert rows(sample) == before
+    monkeypatch.undo()
+    assert rebuild(sample.store) == (2800, len(before))
+    assert rows(sample).keys() == before.keys()
+
+
+def test_init_catches_up_a_log_stored_before_the_read_models(sample: Database) -> None:
+    with sample.engine.begin() as connection:
+        readmodels.replace_owned(connection, [r[0] for r in rows(sample)], [])
+        connection.execute(text("DELETE FROM projection_checkpoints"))
+    assert rows(sample) == {}
+    database = open_database(sample.url)
+    try:
+        with pytest.raises(ReadModelsBehind, match="coord rebuild"):
+            build_report(database.store, database.time_zone, "transfers", WIDE, None)
+    finally:
+        database.close()
+    again = initialise(sample.url)
+    try:
+        assert rows(again)
+    finally:
+        again.close()
