@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from coord.projections.projector import project
+from coord.projections.projector import Projector
 from coord.projections.rebuild import rebuild
 from coord.store.engine import create_engine_for
 from coord.store.log import EventStore
@@ -82,7 +82,7 @@ def initialise(url: str, time_zone: str | None = None) -> Database:
     engine = create_engine_for(url)
     try:
         upgrade(engine, time_zone)
-        database = Database(url, engine, EventStore(engine, project), current_time_zone(engine))
+        database = Database(url, engine, EventStore(engine, Projector()), current_time_zone(engine))
         if read_models_behind(database):
             rebuild(database.store)  # a log stored before the read models existed
         return database
@@ -103,7 +103,7 @@ def open_database(url: str) -> Database:
     try:
         check_schema(engine)
         zone = current_time_zone(engine)
-        return Database(url, engine, EventStore(engine, project), zone)
+        return Database(url, engine, EventStore(engine, Projector()), zone)
     except BaseException:
         engine.dispose()
         raise

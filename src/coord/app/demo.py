@@ -13,10 +13,10 @@ from typing import Any
 
 from coord.app.database import Database
 from coord.app.importing import LineRejection, import_files
+from coord.app.reporting import build_report
 from coord.demo.generator import add_months, generate
 from coord.demo.network import load_network
-from coord.events import Event
-from coord.reports import Period, Report, derive_facts, report
+from coord.reports import Period, Report
 
 DEMO_DB_ENV = "COORD_DEMO_DB"
 
@@ -93,20 +93,22 @@ class Headline:
 def headline(database: Database) -> Headline | None:
     """The headline reports over the whole months the log covers (None if it is empty)."""
     with database.store.reading() as reader:
-        events: list[Event] = [stored.event for stored in reader.read_all()]
-    if not events:
+        span = reader.occurred_span()
+    if span is None:
         return None
     zone = database.time_zone
-    first = min(e.occurred_at for e in events).astimezone(zone).date().replace(day=1)
-    last = max(e.occurred_at for e in events).astimezone(zone).date()
-    period = Period(first, last + timedelta(days=1))
-    facts = derive_facts(events)
+    first = span[0].astimezone(zone).date().replace(day=1)
+    period = Period(first, span[1].astimezone(zone).date() + timedelta(days=1))
+
+    def figures(name: str, by: str) -> Report[Any]:
+        return build_report(database.store, zone, name, period, by)
+
     return Headline(
         period=period,
-        completeness=report(facts, "completeness", period, "presenting_site", zone),
-        transfers=report(facts, "transfers", period, "method", zone),
-        handovers=report(facts, "handovers", period, "from_site", zone),
-        referrals=report(facts, "referrals", period, "to_site", zone),
+        completeness=figures("completeness", "presenting_site"),
+        transfers=figures("transfers", "method"),
+        handovers=figures("handovers", "from_site"),
+        referrals=figures("referrals", "to_site"),
     )
 
 

@@ -22,6 +22,9 @@ from coord.store.readmodels import ModelRow, refs_of_owners, replace_owned, set_
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
 #: keep a new or retracted protocol version from changing a listed case's requirements)
 OWNING_KINDS = ("case", "transfer", "handover", "referral", "meeting")
+#: streams' events kept in memory through one unit of work (an import touches a case in
+#: many batches); beyond this many events the cache starts again
+CACHE_LIMIT = 200_000
 
 
 def owners_of(records: Iterable[Accepted]) -> set[str]:
@@ -29,37 +32,76 @@ def owners_of(records: Iterable[Accepted]) -> set[str]:
     return {r.stream for r in records if r.stream.partition(":")[0] in OWNING_KINDS}
 
 
-def project(writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
-    """The append hook: recompute the rows of every subject the records touch."""
-    owners = owners_of(records)
-    transfers = {o for o in owners if o.startswith("transfer:")}
-    simple = {o for o in owners if not o.startswith("case:")}
-    rows: list[ModelRow] = []
-    if simple:
-        events = writer.events_of_streams(sorted(simple))
-        rows.extend(r for r in rows_of(derive_facts(events)) if r.owner in simple)
-    # a transfer's case (before and after this change) counts its receipt as an arrival
-    cases = {o for o in owners if o.startswith("case:")}
-    cases.update(
-        f"case:{ref}"
-        for ref in refs_of_owners(writer.connection, "transfer", transfers).values()
-        if ref
-    )
-    cases.update(f"case:{r.ref}" for r in rows if r.kind == "transfer" and r.ref)
-    for case in sorted(cases):
-        rows.extend(_case_rows(writer, case))
-    replace_owned(writer.connection, simple | cases, rows)
-    set_checkpoint(writer.connection, positions[-1])
+class Projector:
+    """The append hook (one per store): recomputes the rows of every subject that the
+    appended records touch."""
 
+    def __init__(self) -> None:
+        self._writer: Writer | None = None
+        self._streams: dict[str, list[tuple[int, Event]]] = {}
+        self._transfers_of: dict[str, set[str]] = {}
+        self._cached = 0
 
-def _case_rows(writer: Writer, case: str) -> list[ModelRow]:
-    """A case's rows, from its stream, its transfers, its meetings and its protocol."""
-    transfers = sorted({r.stream for r in writer.referrers(case)})
-    events = writer.events_of_streams([case, *transfers])
-    related = sorted(set(_meetings_and_protocol(events)))
-    if related:
-        events = writer.events_of_streams([case, *transfers, *related])
-    return [r for r in rows_of(derive_facts(events)) if r.owner == case]
+    def __call__(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
+        if writer is not self._writer or self._cached > CACHE_LIMIT:
+            self._writer, self._streams, self._cached = writer, {}, 0
+            self._transfers_of = {}
+        for record, position in zip(records, positions, strict=True):
+            case_id = getattr(record.event.data, "case_id", None)
+            if record.event.type == "TransferRequested" and case_id is not None:
+                known = self._transfers_of.get(f"case:{case_id}")
+                if known is not None:
+                    known.add(record.stream)
+            cached = self._streams.get(record.stream)
+            if cached is not None:
+                cached.append((position, record.event))
+                self._cached += 1
+        owners = owners_of(records)
+        transfers = {o for o in owners if o.startswith("transfer:")}
+        simple = {o for o in owners if not o.startswith("case:")}
+        rows: list[ModelRow] = [
+            r for r in rows_of(derive_facts(self._events(writer, simple))) if r.owner in simple
+        ]
+        # a transfer's case (before and after this change) counts its receipt as an arrival
+        cases = {o for o in owners if o.startswith("case:")}
+        before = refs_of_owners(writer.connection, "transfer", transfers)
+        cases.update(f"case:{ref}" for ref in before.values() if ref)
+        cases.update(f"case:{r.ref}" for r in rows if r.kind == "transfer" and r.ref)
+        unknown = [c for c in cases if c not in self._transfers_of]
+        for case, referrers in writer.referrers_of_keys(unknown).items():
+            # a retracted request may stay listed: the fold leaves its events out
+            self._transfers_of[case] = {r.stream for r in referrers}
+        for case in sorted(cases):
+            rows.extend(self._case_rows(writer, case))
+        replace_owned(writer.connection, simple | cases, rows)
+        set_checkpoint(writer.connection, positions[-1])
+
+    def _events(self, writer: Writer, streams: Iterable[str]) -> list[Event]:
+        """The events of these streams in global order (from the cache where it can)."""
+        wanted = set(streams)
+        missing = sorted(wanted - self._streams.keys())
+        if missing:
+            for stream in missing:
+                self._streams[stream] = []
+            for position, event, stream in writer.positioned_events_of_streams(missing):
+                self._streams[stream].append((position, event))
+                self._cached += 1
+        merged = sorted(pair for s in wanted for pair in self._streams[s])
+        return [event for _, event in merged]
+
+    def _case_rows(self, writer: Writer, case: str) -> list[ModelRow]:
+        """A case's rows, from its stream, its transfers, its meetings and its protocol."""
+        transfers = self._transfers_of[case]
+        events = self._events(writer, {case, *transfers})
+        related = set(_meetings_and_protocol(events))
+        if related:
+            # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
+            events = [
+                e
+                for e in self._events(writer, {case, *transfers, *related})
+                if e.type != "AttendanceRecorded" and e.type != "TechnicalIssueReported"
+            ]
+        return [r for r in rows_of(derive_facts(events)) if r.owner == case]
 
 
 def _meetings_and_protocol(events: Sequence[Event]) -> Iterable[str]:

@@ -92,14 +92,14 @@ class LogSession:
         )
         return {row.key.removeprefix("event:") for row in rows}
 
-    def events_of_streams(self, streams: Iterable[str]) -> list[Event]:
-        """Every event of these streams, in global order."""
-        found: list[tuple[int, Event]] = []
+    def positioned_events_of_streams(self, streams: Iterable[str]) -> list[tuple[int, Event, str]]:
+        """(position, event, stream) of every event of these streams, in global order."""
+        found: list[tuple[int, Event, str]] = []
         for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
             rows = self._conn.execute(select(events).where(events.c.stream.in_(chunk)))
-            found.extend((row.position, decode_row(row)) for row in rows)
-        found.sort(key=lambda pair: pair[0])
-        return [event for _, event in found]
+            found.extend((row.position, decode_row(row), row.stream) for row in rows)
+        found.sort(key=lambda triple: triple[0])
+        return found
 
     def stream_version(self, stream: str) -> int:
         """The stream's current version (0 when it has no events)."""
@@ -115,20 +115,35 @@ class LogSession:
         return None if row is None else StoredRef(stream=row.stream, event=decode_row(row))
 
     def referrers(self, key: str) -> list[Referrer]:
+        return self.referrers_of_keys([key])[key]
+
+    def referrers_of_keys(self, keys: Iterable[str]) -> dict[str, list[Referrer]]:
+        """:meth:`referrers` of several keys in one query per few hundred keys."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, dict[Referrer, None]] = {key: {} for key in wanted}
         retraction = event_references.alias("retraction")
         retracted = (
             select(retraction.c.position)
             .where(retraction.c.key == literal("event:") + events.c.event_id)
             .exists()
         )
-        rows = self._conn.execute(
-            select(events.c.event_id, events.c.stream, event_references.c.at)
-            .join_from(event_references, events, event_references.c.position == events.c.position)
-            .where(event_references.c.key == key, ~retracted)
-            .order_by(event_references.c.position, event_references.c.ordinal)
-        )
-        found = dict.fromkeys(Referrer(r.event_id, r.stream, r.at) for r in rows)
-        return list(found)
+        for chunk in _chunks(wanted, _IN_BATCH):
+            rows = self._conn.execute(
+                select(
+                    events.c.event_id,
+                    events.c.stream,
+                    event_references.c.at,
+                    event_references.c.key,
+                )
+                .join_from(
+                    event_references, events, event_references.c.position == events.c.position
+                )
+                .where(event_references.c.key.in_(chunk), ~retracted)
+                .order_by(event_references.c.position, event_references.c.ordinal)
+            )
+            for r in rows:
+                found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
+        return {key: list(referrers) for key, referrers in found.items()}
 
     def last_recorded_at(self) -> datetime | None:
         value: datetime | None = self._conn.execute(
@@ -141,6 +156,13 @@ class LogSession:
             select(events.c.position, events.c.hash).order_by(events.c.position.desc()).limit(1)
         ).first()
         return None if row is None else Head(row.position, row.hash)
+
+    def occurred_span(self) -> tuple[datetime, datetime] | None:
+        """The earliest and latest ``occurred_at`` in the log (None when it is empty)."""
+        row = self._conn.execute(
+            select(func.min(events.c.occurred_at), func.max(events.c.occurred_at))
+        ).one()
+        return None if row[0] is None else (row[0], row[1])
 
     def count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(events)).scalar_one())
