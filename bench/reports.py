@@ -83,6 +83,34 @@ def rebuild_in_child(url: str) -> tuple[float, float]:
     return seconds, peak_kb / 1024
 
 
+def measure(size: int, folder: Path, url: str | None, year: Period) -> list[str]:
+    """Print the figures for one log size; return its rows of the cost-growth table."""
+    database, seconds, imported = load(size, folder, url)
+    store, zone = database.store, database.time_zone
+    with database.engine.connect() as connection:
+        stored = connection.execute(select(func.count()).select_from(events)).scalar_one()
+    print(f"\n== {stored} events; import {imported / seconds:,.0f} events/s")
+    baseline = raw_read_ms(database, year)
+    print(f"baseline: raw read of a year's transfer rows {baseline:.1f} ms")
+    table: list[str] = []
+    for name in REPORTS:
+        ms = median_ms(lambda name=name: build_report(store, zone, name, year, None))
+        print(f"report {name:<13} {ms:8.1f} ms median  ({ms / baseline:5.1f}x baseline)")
+        table.append(f"{stored}\t{name}\t{ms:.1f}")
+    ms = median_ms(lambda: build_gaps(store, zone, year))
+    print(f"gaps                 {ms:8.1f} ms median  ({ms / baseline:5.1f}x baseline)")
+    table.append(f"{stored}\tgaps\t{ms:.1f}")
+    ceiling = read_ceiling(database)
+    database.close()
+    seconds, peak = rebuild_in_child(database.url)
+    print(
+        f"rebuild {stored / seconds:,.0f} events/s ({seconds:.1f} s; read ceiling "
+        f"{stored / ceiling:,.0f} events/s, ratio {ceiling / seconds:.2f}); "
+        f"peak RSS {peak:.0f} MB"
+    )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000", help="comma-separated event counts")
@@ -93,29 +121,7 @@ def main() -> None:
     table: list[str] = []
     with tempfile.TemporaryDirectory(prefix="coord-bench-") as folder:
         for size in sizes:
-            database, seconds, imported = load(size, Path(folder), args.db)
-            store, zone = database.store, database.time_zone
-            with database.engine.connect() as connection:
-                stored = connection.execute(select(func.count()).select_from(events)).scalar()
-            print(f"\n== {stored} events; import {imported / seconds:,.0f} events/s")
-            baseline = raw_read_ms(database, year)
-            print(f"baseline: raw read of a year's transfer rows {baseline:.1f} ms")
-            for name in REPORTS:
-                ms = median_ms(lambda name=name: build_report(store, zone, name, year, None))
-                print(f"report {name:<13} {ms:8.1f} ms median  ({ms / baseline:5.1f}x baseline)")
-                table.append(f"{stored}\t{name}\t{ms:.1f}")
-            ms = median_ms(lambda: build_gaps(store, zone, year))
-            print(f"gaps                 {ms:8.1f} ms median  ({ms / baseline:5.1f}x baseline)")
-            table.append(f"{stored}\tgaps\t{ms:.1f}")
-            ceiling = read_ceiling(database)
-            url = database.url
-            database.close()
-            seconds, peak = rebuild_in_child(url)
-            print(
-                f"rebuild {stored / seconds:,.0f} events/s ({seconds:.1f} s; read ceiling "
-                f"{stored / ceiling:,.0f} events/s, ratio {ceiling / seconds:.2f}); "
-                f"peak RSS {peak:.0f} MB"
-            )
+            table.extend(measure(size, Path(folder), args.db, year))
     print("\nsize\treport\tmedian ms")
     print("\n".join(table))
 
