@@ -9,7 +9,7 @@ import typing
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from coord.events import format_timestamp, parse_timestamp
+from coord.events import format_timestamp
 
 R = TypeVar("R")
 
@@ -48,7 +48,8 @@ def _decode(hint: Any, value: Any) -> Any:
         (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
         return _decode(inner, value)
     if hint is datetime:
-        return parse_timestamp(value)
+        # written by to_payload in the canonical UTC form; fromisoformat reads it directly
+        return datetime.fromisoformat(value)
     if hint is date:
         return date.fromisoformat(value)
     if origin is frozenset:
