@@ -74,3 +74,15 @@ def test_ratio() -> None:
 @pytest.mark.parametrize(("values", "expected"), [([1, 2], "1.50"), ([1, 2, 4], "2.00")])
 def test_medians_are_rounded_to_two_places(values: list[int], expected: str) -> None:
     assert median_of(values) == Decimal(expected)
+
+
+def test_order_is_exact_where_floats_collide() -> None:
+    from fractions import Fraction
+
+    from coord.reports.stats import percentile
+
+    tiny = Fraction(1, 10**30)
+    values = [Fraction(1) + 2 * tiny, Fraction(1) + tiny, Fraction(1), Fraction(3)]
+    assert float(values[0]) == float(values[2])  # floats alone cannot order them
+    assert percentile(values, Fraction(1, 3)) == Fraction(1) + tiny
+    assert percentile(values, Fraction(2, 3)) == Fraction(1) + 2 * tiny

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -30,35 +31,35 @@ def to_payload(record: object) -> dict[str, Any]:
     return out
 
 
-_HINTS: dict[type[Any], dict[str, Any]] = {}
-
-
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
-
-
-def _decode(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(hint: Any) -> Callable[[Any], Any] | None:
+    """How to turn a JSON value back into a field of this type (None: as it is)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _decode(inner, value)
+        convert = _converter(inner)
+        return None if convert is None else (lambda v: None if v is None else convert(v))
     if hint is datetime:
         # written by to_payload in the canonical UTC form; fromisoformat reads it directly
-        return datetime.fromisoformat(value)
+        return datetime.fromisoformat
     if hint is date:
-        return date.fromisoformat(value)
+        return date.fromisoformat
     if origin is frozenset:
-        return frozenset(value)
+        return frozenset
     if origin is tuple:
-        return tuple(value)
-    return value
+        return tuple
+    return None
+
+
+_CONVERTERS: dict[type[Any], dict[str, Callable[[Any], Any] | None]] = {}
 
 
 def from_payload(cls: type[R], payload: dict[str, Any]) -> R:
-    hints = _hints(cls)
-    return cls(**{name: _decode(hints[name], value) for name, value in payload.items()})
+    converters = _CONVERTERS.get(cls)
+    if converters is None:
+        hints = typing.get_type_hints(cls)
+        converters = _CONVERTERS[cls] = {name: _converter(h) for name, h in hints.items()}
+    values = {}
+    for name, value in payload.items():
+        convert = converters[name]
+        values[name] = value if convert is None else convert(value)
+    return cls(**values)

@@ -97,7 +97,8 @@ def live_facts(
         discussions = tuple(
             d
             for d in between("discussion", Discussion)
-            if (site is None or d.presenting_site == site)
+            if not d.complete  # only a discussion with an item missing has a gap
+            and (site is None or d.presenting_site == site)
             and (pathway is None or d.pathway == pathway)
         )
         cases = {d.case_id for d in discussions}

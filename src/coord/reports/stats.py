@@ -31,7 +31,7 @@ def round_half_away(value: Exact, places: int) -> Decimal:
 def percentile(values: Iterable[Exact], p: Fraction) -> Fraction | None:
     """Linear interpolation between closest ranks: position (n−1)·p of the ascending
     values; None when there are no values."""
-    ordered = sorted(Fraction(v) for v in values)
+    ordered = _ascending([Fraction(v) for v in values])
     if not ordered:
         return None
     position = (len(ordered) - 1) * p
@@ -39,6 +39,22 @@ def percentile(values: Iterable[Exact], p: Fraction) -> Fraction | None:
     if low + 1 >= len(ordered):
         return ordered[low]
     return ordered[low] + (position - low) * (ordered[low + 1] - ordered[low])
+
+
+def _ascending(values: list[Fraction]) -> list[Fraction]:
+    """Exact ascending order, fast: a correctly rounded float is monotone in the exact
+    value, so sorting by float can only misorder values whose floats are equal; those
+    runs are then sorted exactly."""
+    ordered = sorted(values, key=float)
+    start = 0
+    while start < len(ordered):
+        end = start + 1
+        while end < len(ordered) and float(ordered[end]) == float(ordered[start]):
+            end += 1
+        if end - start > 1:
+            ordered[start:end] = sorted(ordered[start:end])
+        start = end
+    return ordered
 
 
 def median(values: Iterable[Exact]) -> Fraction | None:
