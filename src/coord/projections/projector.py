@@ -24,7 +24,7 @@ from coord.store.readmodels import ModelRow, refs_of_owners, replace_owned, set_
 OWNING_KINDS = ("case", "transfer", "handover", "referral", "meeting")
 #: streams' events kept in memory through one unit of work (an import touches a case in
 #: many batches); beyond this many events the cache starts again
-CACHE_LIMIT = 200_000
+CACHE_LIMIT = 50_000
 
 
 def owners_of(records: Iterable[Accepted]) -> set[str]:
