@@ -59,9 +59,7 @@ class Projector:
         owners = owners_of(records)
         transfers = {o for o in owners if o.startswith("transfer:")}
         simple = {o for o in owners if not o.startswith("case:")}
-        rows: list[ModelRow] = [
-            r for r in rows_of(derive_facts(self._events(writer, simple))) if r.owner in simple
-        ]
+        rows: list[ModelRow] = list(rows_of(derive_facts(self._events(writer, simple)), simple))
         # a transfer's case (before and after this change) counts its receipt as an arrival
         cases = {o for o in owners if o.startswith("case:")}
         before = refs_of_owners(writer.connection, "transfer", transfers)
@@ -76,8 +74,11 @@ class Projector:
         replace_owned(writer.connection, simple | cases, rows)
         set_checkpoint(writer.connection, positions[-1])
 
-    def _events(self, writer: Writer, streams: Iterable[str]) -> list[Event]:
-        """The events of these streams in global order (from the cache where it can)."""
+    def _events(
+        self, writer: Writer, streams: Iterable[str], *, openers_only: bool = False
+    ) -> list[Event]:
+        """The events of these streams in global order (from the cache where it can);
+        with ``openers_only``, of meeting streams only their ``MeetingScheduled``."""
         wanted = set(streams)
         missing = sorted(wanted - self._streams.keys())
         if missing:
@@ -86,7 +87,14 @@ class Projector:
             for position, event, stream in writer.positioned_events_of_streams(missing):
                 self._streams[stream].append((position, event))
                 self._cached += 1
-        merged = sorted(pair for s in wanted for pair in self._streams[s])
+        merged = sorted(
+            pair
+            for s in wanted
+            for pair in self._streams[s]
+            if not openers_only
+            or not s.startswith("meeting:")
+            or pair[1].type == "MeetingScheduled"
+        )
         return [event for _, event in merged]
 
     def _case_rows(self, writer: Writer, case: str) -> list[ModelRow]:
@@ -96,12 +104,8 @@ class Projector:
         related = set(_meetings_and_protocol(events))
         if related:
             # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
-            events = [
-                e
-                for e in self._events(writer, {case, *transfers, *related})
-                if e.type != "AttendanceRecorded" and e.type != "TechnicalIssueReported"
-            ]
-        return [r for r in rows_of(derive_facts(events)) if r.owner == case]
+            events = self._events(writer, {case, *transfers, *related}, openers_only=True)
+        return list(rows_of(derive_facts(events), {case}))
 
 
 def _meetings_and_protocol(events: Sequence[Event]) -> Iterable[str]:

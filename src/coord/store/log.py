@@ -193,14 +193,18 @@ class Writer(LogSession):
         # Answers loaded in bulk by prefetch(); valid until the next append.
         self._found: dict[str, StoredRef | None] = {}
         self._streams: dict[str, list[Event]] = {}
+        self._referrers: dict[str, list[Referrer]] = {}
 
-    def prefetch(self, event_ids: Iterable[str], streams: Iterable[str]) -> None:
+    def prefetch(
+        self, event_ids: Iterable[str], streams: Iterable[str], keys: Iterable[str] = ()
+    ) -> None:
         """Load in a few queries what :meth:`find_event` and :meth:`stream_events` will be
         asked next (an import decides a batch of lines at a time); kept until the next
         :meth:`append`, which changes the answers, or the next prefetch, which replaces
         them (so memory stays bounded by one batch)."""
         self._found.clear()
         self._streams.clear()
+        self._referrers = self.referrers_of_keys(keys)
         ids = [i.lower() for i in dict.fromkeys(event_ids)]
         for chunk in _chunks(ids, _IN_BATCH):
             self._found.update(dict.fromkeys(chunk))
@@ -217,6 +221,10 @@ class Writer(LogSession):
             )
             for row in rows:
                 self._streams[row.stream].append(decode_row(row))
+
+    def referrers(self, key: str) -> list[Referrer]:
+        cached = self._referrers.get(key)
+        return list(cached) if cached is not None else super().referrers(key)
 
     def find_event(self, event_id: str) -> StoredRef | None:
         key = event_id.lower()
@@ -274,6 +282,7 @@ class Writer(LogSession):
             return []
         self._found.clear()
         self._streams.clear()
+        self._referrers.clear()
         position, prev_hash, last_recorded = self._load_head()
         versions = self._load_versions(r.stream for r in records)
         event_rows: list[dict[str, Any]] = []
