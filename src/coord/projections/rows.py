@@ -7,10 +7,12 @@ owns its record.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
 
 from coord.projections.codec import to_payload
 from coord.reports import Facts
+from coord.reports.records import Deferral, Discussion, Listing
 from coord.store.readmodels import ModelRow
 
 
@@ -38,30 +40,19 @@ def _rows(facts: Facts, owners: set[str] | None) -> Iterator[ModelRow]:
         seq[(kind, owner)] = value + 1
         return value
 
-    for listing in facts.listings:
-        owner = f"case:{listing.case_id}"
-        if not wanted(owner):
-            continue
-        yield ModelRow(
-            "listing", owner, next_seq("listing", owner), listing.occurred_at,
-            listing.meeting_id, to_payload(listing),
-        )  # fmt: skip
-    for discussion in facts.discussions:
-        owner = f"case:{discussion.case_id}"
-        if not wanted(owner):
-            continue
-        yield ModelRow(
-            "discussion", owner, next_seq("discussion", owner), discussion.occurred_at,
-            discussion.meeting_id, to_payload(discussion),
-        )  # fmt: skip
-    for deferral in facts.deferrals:
-        owner = f"case:{deferral.case_id}"
-        if not wanted(owner):
-            continue
-        yield ModelRow(
-            "deferral", owner, next_seq("deferral", owner), deferral.occurred_at,
-            deferral.meeting_id, to_payload(deferral),
-        )  # fmt: skip
+    steps: tuple[tuple[str, Sequence[Listing | Discussion | Deferral]], ...] = (
+        ("listing", facts.listings),
+        ("discussion", facts.discussions),
+        ("deferral", facts.deferrals),
+    )
+    for kind, records in steps:
+        for step in records:
+            owner = f"case:{step.case_id}"
+            if wanted(owner):
+                yield ModelRow(
+                    kind, owner, next_seq(kind, owner), step.occurred_at, step.meeting_id,
+                    to_payload(step),
+                )  # fmt: skip
     for (case_id, item), arrival in sorted(facts.arrivals.items()):
         owner = f"case:{case_id}"
         if not wanted(owner):
@@ -71,30 +62,19 @@ def _rows(facts: Facts, owners: set[str] | None) -> Iterator[ModelRow]:
             to_payload(arrival),
         )  # fmt: skip
     for transfer in facts.transfers.values():
-        if not wanted(f"transfer:{transfer.transfer_id}"):
-            continue
-        yield ModelRow(
-            "transfer", f"transfer:{transfer.transfer_id}", 0, transfer.requested_at,
-            transfer.case_id, to_payload(transfer),
-        )  # fmt: skip
-    for handover in facts.handovers.values():
-        if not wanted(f"handover:{handover.handover_id}"):
-            continue
-        yield ModelRow(
-            "handover", f"handover:{handover.handover_id}", 0, handover.initiated_at, None,
-            to_payload(handover),
-        )  # fmt: skip
-    for referral in facts.referrals.values():
-        if not wanted(f"referral:{referral.referral_id}"):
-            continue
-        yield ModelRow(
-            "referral", f"referral:{referral.referral_id}", 0, referral.made_at, None,
-            to_payload(referral),
-        )  # fmt: skip
-    for meeting in facts.meetings.values():
-        if not wanted(f"meeting:{meeting.meeting_id}"):
-            continue
-        yield ModelRow(
-            "meeting", f"meeting:{meeting.meeting_id}", 0, meeting.scheduled_for, None,
-            to_payload(meeting),
-        )  # fmt: skip
+        owner = f"transfer:{transfer.transfer_id}"
+        if wanted(owner):
+            yield ModelRow(
+                "transfer", owner, 0, transfer.requested_at, transfer.case_id,
+                to_payload(transfer),
+            )  # fmt: skip
+    subjects: tuple[tuple[str, Iterable[Any], str, str], ...] = (
+        ("handover", facts.handovers.values(), "handover_id", "initiated_at"),
+        ("referral", facts.referrals.values(), "referral_id", "made_at"),
+        ("meeting", facts.meetings.values(), "meeting_id", "scheduled_for"),
+    )
+    for kind, members, key, at in subjects:
+        for record in members:
+            owner = f"{kind}:{getattr(record, key)}"
+            if wanted(owner):
+                yield ModelRow(kind, owner, 0, getattr(record, at), None, to_payload(record))

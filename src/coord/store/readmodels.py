@@ -96,26 +96,24 @@ def payloads_by_ref(
     connection: Connection, kind: str, refs: Collection[str]
 ) -> list[dict[str, Any]]:
     """Payloads of ``kind`` whose ``ref`` is one of ``refs``."""
-    found: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(refs), _IN_BATCH):
-        rows = connection.execute(
-            select(read_models.c.payload)
-            .where(read_models.c.kind == kind, read_models.c.ref.in_(chunk))
-            .order_by(read_models.c.owner, read_models.c.seq)
-        )
-        found.extend(row.payload for row in rows)
-    return found
+    return _payloads_where(connection, kind, read_models.c.ref, refs)
 
 
 def payloads_by_owner(
     connection: Connection, kind: str, owners: Collection[str]
 ) -> list[dict[str, Any]]:
     """Payloads of ``kind`` owned by one of ``owners``."""
+    return _payloads_where(connection, kind, read_models.c.owner, owners)
+
+
+def _payloads_where(
+    connection: Connection, kind: str, column: Any, values: Collection[str]
+) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(owners), _IN_BATCH):
+    for chunk in _chunks(sorted(values), _IN_BATCH):
         rows = connection.execute(
             select(read_models.c.payload)
-            .where(read_models.c.kind == kind, read_models.c.owner.in_(chunk))
+            .where(read_models.c.kind == kind, column.in_(chunk))
             .order_by(read_models.c.owner, read_models.c.seq)
         )
         found.extend(row.payload for row in rows)
