@@ -54,11 +54,6 @@ class Facts:
         arrival = self.arrivals.get((case_id, item))
         return arrival is not None and arrival.arrived_at <= at
 
-    def transfers_for(self, case_id: str, item: str) -> tuple[Transfer, ...]:
-        """Transfers requested with this ``case_id`` and ``item``, by transfer id."""
-        found = (t for t in self.transfers.values() if t.case_id == case_id and t.item == item)
-        return tuple(sorted(found, key=lambda t: t.transfer_id))
-
 
 def retracted_ids(events: Iterable[Event]) -> frozenset[str]:
     """The ids of the events that an ``EventRetracted`` among ``events`` targets."""

@@ -14,7 +14,7 @@ from coord.events.fields import Day, Timestamp
 from coord.reports.facts import Facts
 from coord.reports.model import Number
 from coord.reports.periods import Period, hours_between
-from coord.reports.records import ArrivalKind
+from coord.reports.records import ArrivalKind, Transfer
 from coord.reports.stats import duration
 
 _CONFIG = ConfigDict(frozen=True, serialize_by_alias=True)
@@ -65,6 +65,7 @@ def gaps_query(
     presenting site, ``pathway`` on its pathway), sorted by ``discussed_at``, then
     ``case_id``, then ``item``."""
     rows: list[GapRow] = []
+    requested_for = _requested_for(facts)
     for discussion in facts.discussions:
         if not period.holds(discussion.occurred_at, time_zone):
             continue
@@ -74,7 +75,7 @@ def gaps_query(
             continue
         for item in discussion.missing_items:
             arrival = facts.arrivals.get((discussion.case_id, item))
-            requested = facts.transfers_for(discussion.case_id, item)
+            requested = requested_for.get((discussion.case_id, item), ())
             rows.append(
                 GapRow(
                     case_id=discussion.case_id,
@@ -104,3 +105,13 @@ def gaps_query(
         as_of=as_of,
         rows=rows,
     )
+
+
+def _requested_for(facts: Facts) -> dict[tuple[str, str], list[Transfer]]:
+    """The transfers requested for each (case, item), by transfer id (indexed once, not
+    searched per gap)."""
+    found: dict[tuple[str, str], list[Transfer]] = {}
+    for transfer in sorted(facts.transfers.values(), key=lambda t: t.transfer_id):
+        if transfer.case_id is not None:
+            found.setdefault((transfer.case_id, transfer.item), []).append(transfer)
+    return found
