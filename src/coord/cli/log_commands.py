@@ -12,11 +12,20 @@ import orjson
 import typer
 
 from coord.app.database import DB_ENV, describe, initialise, open_database, resolve_url
-from coord.app.exporting import export_log
+from coord.app.exporting import (
+    KEY_ENV,
+    MIN_KEY_BYTES,
+    InvalidKey,
+    Pseudonymiser,
+    export_log,
+    pseudonymisation_key,
+)
 from coord.app.importing import ImportRejected, LineRejection, import_files
 from coord.cli.errors import stderr
 from coord.cli.progress import progress_bar
 from coord.projections.rebuild import rebuild as rebuild_read_models
+from coord.store.chain import Head
+from coord.store.integrity import InvalidHead, format_head, parse_head
 from coord.store.integrity import verify as verify_log
 
 DbOption = Annotated[
@@ -136,12 +145,33 @@ def export(
         Path | None,
         typer.Option("-o", "--output", help="Write to this file instead of standard output."),
     ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="For sharing outside the network: replace every patient_id by a keyed hash "
+            "(HMAC-SHA256, the same for the same key) and leave out NHS numbers. Free-text "
+            "fields are kept as recorded. Needs a key: --key-file or " + KEY_ENV + ".",
+        ),
+    ] = False,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="With --pseudonymise: a file holding the secret key (at least "
+            f"{MIN_KEY_BYTES} bytes; surrounding white space ignored). Overrides {KEY_ENV}. "
+            "Keep it secret and keep it: the same key gives the same pseudonyms next time.",
+        ),
+    ] = None,
 ) -> None:
     """Export every event once, in global order, as JSON Lines (re-importable as is)."""
+    if key_file is not None and not pseudonymise:
+        raise typer.BadParameter("--key-file needs --pseudonymise", param_hint="--key-file")
+    pseudonymiser = _pseudonymiser(key_file) if pseudonymise else None
     database = open_database(resolve_url(db))
     try:
         if output is None:
-            export_log(database.store, sys.stdout.buffer)
+            export_log(database.store, sys.stdout.buffer, pseudonymiser=pseudonymiser)
             sys.stdout.buffer.flush()
             return
         with database.store.reading() as reader:
@@ -150,33 +180,87 @@ def export(
         handle, temporary = tempfile.mkstemp(prefix=".coord-export-", dir=directory)
         try:
             with os.fdopen(handle, "wb") as out, progress_bar("exporting", total) as advance:
-                count = export_log(database.store, out, on_progress=advance)
+                count = export_log(
+                    database.store, out, on_progress=advance, pseudonymiser=pseudonymiser
+                )
             os.replace(temporary, output)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        stderr.print(f"exported {count} events to {output}", markup=False)
+        what = "pseudonymised events" if pseudonymise else "events"
+        stderr.print(f"exported {count} {what} to {output}", markup=False)
     finally:
         database.close()
 
 
-def verify(db: DbOption = None) -> None:
+def _pseudonymiser(key_file: Path | None) -> Pseudonymiser:
+    try:
+        if key_file is not None:
+            key = pseudonymisation_key(key_file.read_bytes())
+        else:
+            key = pseudonymisation_key(os.environ.get(KEY_ENV))
+    except InvalidKey as error:
+        raise typer.BadParameter(str(error), param_hint="--key-file") from None
+    return Pseudonymiser(key)
+
+
+def _head_option(value: str | None) -> Head | None:
+    if value is None:
+        return None
+    try:
+        return parse_head(value)
+    except InvalidHead as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def verify(
+    db: DbOption = None,
+    print_head: Annotated[
+        bool,
+        typer.Option(
+            "--head",
+            help="After checking, print only the chain head as POSITION:HASH, to keep "
+            "outside the database (for a later --expect-head).",
+        ),
+    ] = False,
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            metavar="POSITION:HASH",
+            help="A head printed earlier by --head: fail unless the event at that position "
+            "still has that hash (catches a history rewritten with every hash recomputed).",
+        ),
+    ] = None,
+) -> None:
     """Check the log's integrity: hash chain, gap-free positions, stream versions.
 
     Exits non-zero naming the first bad event by its global position and event_id.
     """
+    expect = _head_option(expect_head)
     database = open_database(resolve_url(db))
     try:
         with database.store.reading() as reader:
             total = reader.count()
         with progress_bar("verifying", total) as advance:
-            result = verify_log(database.engine, on_progress=advance)
+            result = verify_log(database.engine, on_progress=advance, expect=expect)
     finally:
         database.close()
     if not result.ok:
         stderr.print(f"coord: verify failed: {result.describe()}", markup=False)
         raise typer.Exit(1)
+    if print_head:
+        if result.head is None:
+            stderr.print("coord: the log is empty; there is no head to keep yet", markup=False)
+            raise typer.Exit(1)
+        typer.echo(format_head(result.head))
+        return
     typer.echo(result.describe())
+    if expect is not None:
+        typer.echo(
+            f"the event at position {expect.position} has the expected hash: the history up "
+            "to that head is unchanged"
+        )
 
 
 def rebuild(db: DbOption = None) -> None:

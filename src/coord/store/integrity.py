@@ -4,6 +4,12 @@ Streams every row in position order (bounded memory, except one integer per stre
 reports the first bad one: positions gap-free from 1, stream versions contiguous from 1,
 ``prev_hash`` linking each row to the one before, each ``hash`` recomputed from the row,
 ``recorded_at`` never decreasing along the global order.
+
+The chain proves the log has not been changed *inside* itself; someone who can write to
+the database can still rewrite history and recompute every hash after the change. Kept
+outside the database (a ticket, an email, a printout), the head — position and hash —
+catches that too: :func:`verify` with ``expect`` checks that the event at that position
+still has that hash, so the history up to it is the one that was witnessed.
 """
 
 from __future__ import annotations
@@ -19,6 +25,35 @@ from coord.events import format_timestamp
 from coord.store.chain import GENESIS_HASH, Head, row_hash
 from coord.store.log import LogSession
 from coord.store.rows import iter_rows
+
+_HEX = frozenset("0123456789abcdef")
+
+
+class InvalidHead(ValueError):
+    """A head given as text that is not ``POSITION:HASH``."""
+
+
+def parse_head(text: str) -> Head:
+    """``POSITION:HASH`` (as printed by ``coord verify --head``) as a :class:`Head`."""
+    position_text, colon, digest = text.strip().partition(":")
+    digest = digest.lower()
+    if (
+        not colon
+        or not (position_text.isascii() and position_text.isdigit())
+        or int(position_text) < 1
+    ):
+        raise InvalidHead(
+            f"{text!r} is not a head; give POSITION:HASH as printed by `coord verify --head`, "
+            "e.g. 1200:3f5a...(64 hex digits)"
+        )
+    if len(digest) != 64 or not set(digest) <= _HEX:
+        raise InvalidHead(f"{text!r}: the hash after the colon must be 64 hexadecimal digits")
+    return Head(int(position_text), digest)
+
+
+def format_head(head: Head) -> str:
+    """The head as ``POSITION:HASH`` (what ``--expect-head`` takes back)."""
+    return f"{head.position}:{head.hash}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +101,18 @@ def head(engine: Engine) -> Head | None:
 
 
 def verify(
-    engine: Engine, batch_size: int = 1000, on_progress: Callable[[int], None] | None = None
+    engine: Engine,
+    batch_size: int = 1000,
+    on_progress: Callable[[int], None] | None = None,
+    expect: Head | None = None,
 ) -> VerifyResult:
     """Check the whole log; stop at the first problem. ``on_progress(n)`` is called as
-    each batch of ``n`` events has been checked."""
+    each batch of ``n`` events has been checked.
+
+    With ``expect`` (a head kept outside the database), the event at ``expect.position``
+    must have hash ``expect.hash``: a history rewritten up to there, even with every hash
+    recomputed, then fails, as does a log cut short before that position.
+    """
     checked = 0
     last: Head | None = None
     prev_hash = GENESIS_HASH
@@ -89,12 +132,24 @@ def verify(
             reason = _check(row, prev_hash, prev_recorded, versions)
             if reason is not None:
                 return VerifyResult(checked, last, Problem(row.position, row.event_id, reason))
+            if expect is not None and row.position == expect.position and row.hash != expect.hash:
+                rewritten = (
+                    f"its hash {row.hash} is not the expected head's {expect.hash}: the history "
+                    f"up to position {expect.position} was rewritten since that head was taken"
+                )
+                return VerifyResult(checked, last, Problem(row.position, row.event_id, rewritten))
             checked += 1
             if on_progress is not None and checked % batch_size == 0:
                 on_progress(batch_size)
             prev_hash, prev_recorded = row.hash, row.recorded_at
             versions[row.stream] = row.version
             last = Head(row.position, row.hash)
+    if expect is not None and checked < expect.position:
+        short = (
+            f"the log ends at position {checked}, before the expected head at position "
+            f"{expect.position}: events were removed since that head was taken"
+        )
+        return VerifyResult(checked, last, Problem(checked + 1, None, short))
     return VerifyResult(checked, last, None)
 
 
