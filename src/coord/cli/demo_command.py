@@ -178,7 +178,7 @@ def demo(
     if figures is None:
         stderr.print("the demo database is empty; run coord demo --fresh", markup=False)
         raise typer.Exit(1)
-    print_headline(Console(highlight=False), figures, url)
+    print_headline(Console(highlight=False, emoji=False), figures, url)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from coord.app.recording import EventRejected
 from coord.projections.live import ReadModelsBehind
 from coord.store import ConcurrencyError, SchemaError, StoreBusy
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 EXIT_FAILURE = 1
 EXIT_INTERNAL = 70

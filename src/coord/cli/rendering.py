@@ -198,7 +198,7 @@ def _print(table: Table, width: int) -> str:
 
 
 def _print_all(tables: list[Table], width: int) -> str:
-    console = Console(width=width, record=True, file=io.StringIO(), highlight=False)
+    console = Console(width=width, record=True, file=io.StringIO(), highlight=False, emoji=False)
     for table in tables:
         console.print(table)
     return console.export_text().rstrip("\n")

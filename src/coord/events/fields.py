@@ -6,19 +6,35 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, PlainSerializer, StrictInt, StrictStr
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StrictInt, StrictStr
 
 from coord.events.timestamps import format_timestamp, parse_date, parse_timestamp
 
 ID_MAX = 100
 TEXT_MAX = 10_000
 
+
+def storable(value: str) -> str:
+    """Refuse what no database column can hold as text: NUL characters (PostgreSQL) and
+    unpaired surrogates (``\\ud800``-``\\udfff`` escapes that are not UTF-8 text)."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\u0000), which cannot be stored; remove it")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "contains an unpaired surrogate escape (\\ud800-\\udfff), which is not text; "
+            "fix the escape"
+        ) from None
+    return value
+
+
 #: Ids, items and pathway names: non-empty, at most 100 code points.
-Id = Annotated[StrictStr, Field(min_length=1, max_length=ID_MAX)]
+Id = Annotated[StrictStr, Field(min_length=1, max_length=ID_MAX), AfterValidator(storable)]
 Item = Id
 Pathway = Id
 #: Other text: at most 10,000 code points.
-Text = Annotated[StrictStr, Field(max_length=TEXT_MAX)]
+Text = Annotated[StrictStr, Field(max_length=TEXT_MAX), AfterValidator(storable)]
 #: An aware instant, stored in UTC, written as ``...Z``.
 Timestamp = Annotated[
     datetime,
