@@ -210,7 +210,7 @@ def _head_option(value: str | None) -> Head | None:
     try:
         return parse_head(value)
     except InvalidHead as error:
-        raise typer.BadParameter(str(error)) from None
+        raise typer.BadParameter(str(error), param_hint="--expect-head") from None
 
 
 def verify(
