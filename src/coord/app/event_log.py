@@ -1,0 +1,65 @@
+"""The live event-log view's pages: the log newest first, a keyset page at a time (never
+every row), each event with who recorded it and whether it has been retracted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from coord.events import Event
+from coord.events.types import EventRetracted
+from coord.store.log import EventStore
+from coord.store.rows import decode_row
+from coord.store.schema import events
+
+#: data fields never shown (SPEC: logs never show NHS numbers)
+HIDDEN_FIELDS = frozenset({"nhs_number"})
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    position: int
+    stream: str
+    event: Event
+    #: the reason of the retraction of this event, if it has been retracted
+    retracted_because: str | None
+
+    @property
+    def details(self) -> str:
+        """The event's data as ``field=value`` pairs (the stream's own id left out)."""
+        data: dict[str, Any] = dict(self.event.written_data)
+        subject = self.event.data.SUBJECT
+        if subject and self.stream.endswith(f":{data.get(subject)}"):
+            data.pop(subject, None)
+        parts = [f"{k}={'…' if k in HIDDEN_FIELDS else _short(v)}" for k, v in data.items()]
+        return " ".join(parts)
+
+
+def _short(value: Any) -> str:
+    text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def log_page(store: EventStore, *, before: int | None = None, limit: int = 100) -> list[LogEntry]:
+    """Up to ``limit`` events before global position ``before`` (the newest when None),
+    newest first."""
+    query = select(events).order_by(events.c.position.desc()).limit(limit)
+    if before is not None:
+        query = query.where(events.c.position < before)
+    with store.reading() as reader:
+        rows = reader.connection.execute(query).all()
+        decoded = [(row.position, row.stream, decode_row(row)) for row in rows]
+        keys = [f"event:{event.event_id}" for _, _, event in decoded]
+        retractions = reader.referrers_of_keys(keys)
+        reasons: dict[str, str] = {}
+        for key, referrers in retractions.items():
+            for referrer in referrers:
+                found = reader.find_event(referrer.event_id)
+                if found is not None and isinstance(found.event.data, EventRetracted):
+                    reasons[key.removeprefix("event:")] = found.event.data.reason
+    return [
+        LogEntry(position, stream, event, reasons.get(event.event_id))
+        for position, stream, event in decoded
+    ]
