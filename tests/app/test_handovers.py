@@ -125,3 +125,20 @@ def test_ages_read_as_a_navigator_would_say_them() -> None:
     assert describe_age(timedelta(minutes=35)) == "35 min"
     assert describe_age(timedelta(hours=7, minutes=59)) == "7 h"
     assert describe_age(timedelta(hours=76)) == "3 d 4 h"
+
+
+def test_declined_handovers_are_listed_most_recently_declined_first(
+    sample_db: Database,
+) -> None:
+    overdue = board_page(sample_db.store, BoardColumn.overdue, NOW).handovers
+    for index, handover in enumerate(overdue[:2]):
+        _put(
+            sample_db,
+            HandoverDeclined(handover_id=handover.handover_id, reason="not ours"),
+            NOW + timedelta(hours=index),
+        )
+    declined = board_page(sample_db.store, BoardColumn.declined, NOW).handovers
+    assert [h.handover_id for h in declined[:2]] == [
+        overdue[1].handover_id,
+        overdue[0].handover_id,
+    ]

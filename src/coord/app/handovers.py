@@ -92,12 +92,13 @@ def board_page(
     offset: int = 0,
     limit: int = 50,
 ) -> BoardPage:
-    """A page of one column, oldest first (declined: most recently initiated first)."""
+    """A page of one column, longest waiting first (declined: most recently declined
+    first)."""
     where = _where(column, now, site)
-    newest_first = column is BoardColumn.declined
-    order = (read_models.c.at.desc(), read_models.c.owner.desc()) if newest_first else (
-        read_models.c.at, read_models.c.owner
-    )  # fmt: skip
+    order: tuple[ColumnElement[Any], ...] = (read_models.c.at, read_models.c.owner)
+    if column is BoardColumn.declined:
+        # canonical UTC text ("...Z") sorts as time does
+        order = (_field("declined_at").desc(), read_models.c.owner)
     with store.reading() as reader:
         rows = reader.connection.execute(
             select(read_models.c.payload).where(where).order_by(*order).limit(limit).offset(offset)
