@@ -119,14 +119,15 @@ _HIDDEN = {"nhs_number"}
 
 
 def summary(event: Event) -> str:
-    """What the event says, in one line, without its type — and never an NHS number."""
+    """What the event says, in one line, without its type or its subject (the stream
+    names it) — and never an NHS number."""
     data = event.data
     if isinstance(data, EventRetracted):
         return f"retracts {data.event_id}: {data.reason}"
     parts: list[str] = []
     written: dict[str, Any] = dict(event.written_data)
     for name, value in written.items():
-        if name in _HIDDEN:
+        if name in _HIDDEN or name == data.SUBJECT:
             continue
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
