@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from coord.app.database import Database, initialise, open_database
 from coord.app.importing import import_files
@@ -125,3 +126,14 @@ def record_all(workspace: Workspace, *items: tuple[EventData, datetime]) -> None
     """Record scenario events through the workspace (the same path as the forms)."""
     for data, at in items:
         workspace.record(data, occurred_at=at)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let workers (database reads, checks, saves) finish and the screen catch up."""
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    await pilot.press(*text)

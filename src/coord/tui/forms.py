@@ -77,6 +77,10 @@ def field_message(error: ValidationError, labels: Mapping[str, str]) -> str:
     return message
 
 
+class FormBody(VerticalScroll, can_focus=False):
+    """The form's fields (scrolls if the terminal is short; the fields take the focus)."""
+
+
 class FormScreen(ModalScreen[Event | None]):
     """Record one event: the fields, plus when it occurred (default now, local time)."""
 
@@ -125,7 +129,7 @@ class FormScreen(ModalScreen[Event | None]):
 
     def compose(self) -> ComposeResult:
         zone = self.workspace.time_zone
-        with VerticalScroll(id="form"):
+        with FormBody(id="form"):
             yield Label(self.form_title, id="form-title")
             for spec in self.fields:
                 with Horizontal(classes="form-row"):
@@ -160,6 +164,8 @@ class FormScreen(ModalScreen[Event | None]):
         )
 
     def on_mount(self) -> None:
+        first = self.query(".form-row Input, .form-row Select").first()
+        first.focus()
         self.revalidate()
 
     # --- reading the form ---------------------------------------------------------------
