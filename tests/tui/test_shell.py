@@ -3,7 +3,17 @@ through the workspace, help, and the log advancing."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
+from textual.pilot import Pilot
 
 from coord.app.recording import EventRejected
 from coord.events.types import TransferChased
@@ -12,9 +22,7 @@ from coord.tui.help import HelpScreen
 from coord.tui.log_view import LogScreen
 from coord.tui.workspace import Workspace
 
-from .conftest import AppFactory
-
-CHASEABLE = "TR-PT00003-imaging"
+from .conftest import AppFactory, settle
 
 
 def test_workspace_records_with_the_actor_and_refuses_without_writing(
@@ -47,3 +55,59 @@ async def test_app_opens_on_the_meetings_and_switches_workspaces(
         await pilot.press("1")
         await pilot.pause()
         assert isinstance(app.screen, MeetingsScreen)
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if condition():
+            return True
+    return False
+
+
+async def test_a_second_process_append_appears_without_restart(
+    sqlite_workspace: Workspace, sqlite_sample_url: str, make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Another process (a real `coord import`) appends to the same SQLite file; the open
+    meeting and the event log show it within the polling interval."""
+    line = {
+        "type": "TechnicalIssueReported",
+        "occurred_at": "2024-12-18T13:05:00Z",
+        "actor": {"user": "other.process"},
+        "data": {"meeting_id": "BLAD-2024-12-18", "kind": "video_link", "note": "no sound"},
+    }
+    file = tmp_path / "issue.jsonl"
+    file.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    app = make_app(sqlite_workspace, poll_seconds=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        meetings = app.screen
+        assert isinstance(meetings, MeetingsScreen)
+        index = [r.meeting.meeting_id for r in meetings.rows].index("BLAD-2024-12-18")
+        await pilot.press(*["down"] * index, "enter")
+        await settle(pilot)
+        summary = app.screen.query_one("#meeting-summary")
+        assert "technical issues: 0" in str(summary.render())
+        head = app.head
+
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "coord", "import", "--db", sqlite_sample_url, str(file)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")},
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert await wait_for(pilot, lambda: "technical issues: 1" in str(summary.render()), 10)
+        assert app.head == head + 1
+
+        await pilot.press("4")
+        await settle(pilot)
+        log = app.screen
+        assert isinstance(log, LogScreen)
+        top = log.entries[0]
+        assert top.position == head + 1
+        assert top.event.type == "TechnicalIssueReported"
+        assert top.event.actor is not None and top.event.actor.user == "other.process"
