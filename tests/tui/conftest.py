@@ -137,3 +137,12 @@ async def settle(pilot: Pilot[None]) -> None:
 
 async def type_text(pilot: Pilot[None], text: str) -> None:
     await pilot.press(*text)
+
+
+@pytest.fixture
+def pinned_locale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots: a fixed locale (the clock is pinned by the workspace, the size by each
+    test, the Textual version by pyproject)."""
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("TZ", "UTC")

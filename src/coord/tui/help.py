@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
@@ -19,6 +20,31 @@ ABOUT = (
 )
 
 
+def _declared(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+    rows = []
+    for _, binding in BindingsMap(bindings):
+        if binding.description:
+            rows.append((binding.key_display or binding.key, binding.description))
+    return rows
+
+
+def help_rows(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(key, what it does): the screen's own bindings first, then the app's (workspaces,
+    help, quit), then those of the widgets (moving around); each key once."""
+    rows = _declared(type(screen).BINDINGS) + _declared(type(screen.app).BINDINGS)
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if binding.description and not binding.system:
+            rows.append((binding.key_display or binding.key, binding.description))
+    unique: list[tuple[str, str]] = []
+    keys: set[str] = set()
+    for key, description in rows:
+        if key not in keys:
+            keys.add(key)
+            unique.append((key, description))
+    return unique
+
+
 class HelpScreen(ModalScreen[None]):
     """Keys of the screen below, what they do, and how to move between workspaces."""
 
@@ -29,21 +55,7 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, screen: Screen[object]) -> None:
         super().__init__()
         self.for_screen = screen
-        self.rows: list[tuple[str, str]] = []
-        seen: set[tuple[str, str]] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.description:
-                continue
-            key = self.app_key_display(binding)
-            row = (key, binding.description)
-            if row not in seen:
-                seen.add(row)
-                self.rows.append(row)
-
-    @staticmethod
-    def app_key_display(binding: Binding) -> str:
-        return binding.key_display or binding.key
+        self.rows = help_rows(screen)
 
     def compose(self) -> ComposeResult:
         title = getattr(self.for_screen, "HELP_TITLE", None) or type(self.for_screen).__name__

@@ -38,7 +38,7 @@ class LogScreen(CoordScreen):
         yield Header()
         yield Static("Event log — newest first", classes="title-bar")
         table: DataTable[str] = DataTable(id="log", cursor_type="row", zebra_stripes=True)
-        table.add_columns("#", "recorded", "occurred", "type", "stream", "by", "data")
+        table.add_columns("#", "recorded", "occurred", "type", "stream", "data", "by")
         yield table
         yield Static("", id="log-status", classes="status-line")
         yield Footer()
@@ -71,8 +71,8 @@ class LogScreen(CoordScreen):
                 format_local(event.occurred_at, zone),
                 kind,
                 entry.stream,
+                details if len(details) <= 70 else details[:69] + "…",
                 actor,
-                details,
                 key=str(entry.position),
             )
         self.entries.extend(entries)
