@@ -53,11 +53,13 @@ async def test_retracting_from_the_timeline_strikes_the_event_through_with_its_r
         assert app.screen is screen
         table = screen.query_one("#timeline", DataTable)
         struck = table.get_row(target)
-        assert all(isinstance(c, Text) and "strike" in str(c.style) for c in struck[:4])
-        assert "retracted: completed in error" in str(struck[4])
+        assert all(isinstance(c, Text) and "strike" in str(c.style) for c in struck[:3])
+        assert str(struck[3]).startswith("✗ retracted: completed in error")
+        detail = str(screen.query_one("#timeline-detail", Static).render())
+        assert "retracted 2024-12-16 09:00: completed in error" in detail
         keys = table_keys(app, "#timeline")
         assert len(keys) == 41
-        assert str(table.get_row(keys[-1])[3]) == "EventRetracted"
+        assert str(table.get_row(keys[-1])[2]) == "EventRetracted"
         status = str(screen.query_one("#timeline-status", Static).render())
         assert "of 41" in status and "1 retracted" in status
     (retraction,) = events_since(workspace.database.store, head)

@@ -98,6 +98,19 @@ def run_query(store: EventStore, time_zone: ZoneInfo, query: AuditQuery) -> Audi
     return AuditResult(query, answer)
 
 
+def heading(field: str) -> str:
+    """A column heading on two lines (``items_required`` -> ``items\\nrequired``), so that
+    wide reports fit the screen: the words split where the longer line is shortest."""
+    words = field.split("_")
+    if len(words) == 1:
+        return field
+    best = min(
+        range(1, len(words)),
+        key=lambda cut: max(len(" ".join(words[:cut])), len(" ".join(words[cut:]))),
+    )
+    return " ".join(words[:best]) + "\n" + " ".join(words[best:])
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "–"

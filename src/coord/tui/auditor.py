@@ -24,6 +24,7 @@ from coord.app.auditing import (
     AuditQuery,
     AuditResult,
     default_period,
+    heading,
     run_query,
     table_of,
 )
@@ -100,7 +101,7 @@ class AuditorScreen(CoordScreen):
         yield Static("", id="auditor-status", classes="status-line")
         with ContentSwitcher(initial="auditor-table", id="auditor-results"):
             table: DataTable[str] = DataTable(
-                id="auditor-table", cursor_type="row", zebra_stripes=True
+                id="auditor-table", cursor_type="row", zebra_stripes=True, header_height=2
             )
             yield table
             yield PlotextPlot(id="auditor-chart")
@@ -203,7 +204,7 @@ class AuditorScreen(CoordScreen):
         table = self.query_one("#auditor-table", DataTable)
         table.clear(columns=True)
         for column in columns:
-            table.add_column(column.replace("_", " "), key=column)
+            table.add_column(heading(column), key=column)
         shown = rows[self.page_offset : self.page_offset + PAGE_SIZE]
         for index, row in enumerate(shown):
             table.add_row(*row, key=str(self.page_offset + index))

@@ -19,6 +19,8 @@ from coord.tui.forms import FormField, FormScreen, data_builder
 from coord.tui.workspace import format_local
 
 PAGE_SIZE = 100
+#: the summary column is cut to this width (so that a row fits 120 columns)
+WHAT_WIDTH = 28
 
 
 class TimelineScreen(CoordScreen):
@@ -52,15 +54,15 @@ class TimelineScreen(CoordScreen):
             id="timeline", cursor_type="row", zebra_stripes=True
         )
         yield table
+        yield Static("", id="timeline-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#timeline", DataTable)
-        table.add_column("#", key="position")
         table.add_column("occurred (local)", key="when")
-        table.add_column("stream", key="stream")
+        table.add_column("about", key="subject")
         table.add_column("event", key="type")
-        table.add_column("what", key="what")
+        table.add_column("what", key="what", width=WHAT_WIDTH)
         table.add_column("recorded by", key="actor")
         # CoordScreen.on_mount (called next by Textual, base classes after) loads the page
 
@@ -81,11 +83,13 @@ class TimelineScreen(CoordScreen):
         table = self.query_one("#timeline", DataTable)
         row = table.cursor_row
         table.clear()
+        positions = {entry.event.event_id: entry.position for entry in page.entries}
         for entry in page.entries:
-            table.add_row(*self._cells(entry), key=entry.event.event_id)
+            table.add_row(*self._cells(entry, positions), key=entry.event.event_id)
         if page.entries:
             table.move_cursor(row=min(row, len(page.entries) - 1))
         self.query_one("#timeline-status", Static).update(self._status(page))
+        self._show_detail()
 
     def _status(self, page: TimelinePage) -> str:
         if page.total == 0:
@@ -99,29 +103,60 @@ class TimelineScreen(CoordScreen):
             f"{retracted} retracted on this page"
         )
 
-    def _cells(self, entry: TimelineEntry) -> list[str | Text]:
+    def _cells(self, entry: TimelineEntry, positions: dict[str, int]) -> list[str | Text]:
         event = entry.event
         zone = self.workspace.time_zone
         actor = event.actor.as_json() if event.actor else {}
-        by = " ".join(v for v in (actor.get("user"), actor.get("site")) if v)
+        by = actor.get("user", "")
         what = summary(event)
+        data = event.data
+        if isinstance(data, EventRetracted) and data.event_id in positions:
+            what = f"retracts #{positions[data.event_id]}: {data.reason}"
         cells: list[str | Text] = [
-            str(entry.position),
             format_local(event.occurred_at, zone),
-            entry.stream,
+            entry.stream.partition(":")[2],
             event.type,
             what,
             by,
         ]
         if entry.retracted_by is not None:
             struck = [Text(str(c), style="strike dim") for c in cells]
-            struck[4] = Text.assemble(
-                (what, "strike dim"), (f"  ✗ retracted: {entry.retracted_by.reason}", "bold red")
+            struck[3] = Text.assemble(
+                (f"✗ retracted: {entry.retracted_by.reason} ", "bold red"), (what, "strike dim")
             )
             return list(struck)
         if entry.is_retraction:
-            cells[3] = Text(event.type, style="bold red")
+            cells[2] = Text(event.type, style="bold red")
         return cells
+
+    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The highlighted event in full, under the table (the row is cut to fit)."""
+        entry = self.highlighted()
+        detail = self.query_one("#timeline-detail", Static)
+        if entry is None:
+            detail.update("")
+            return
+        event = entry.event
+        zone = self.workspace.time_zone
+        actor = event.actor.as_json() if event.actor else {}
+        who = ", ".join(actor.values()) or "no actor recorded"
+        text = Text.assemble(
+            (f"#{entry.position} {event.type}", "bold"),
+            f" · {entry.stream} · occurred {format_local(event.occurred_at, zone)}"
+            f" · recorded {format_local(event.recorded_at, zone)} by {who}\n",
+            summary(event) or "(no further details)",
+        )
+        if entry.retracted_by is not None:
+            retraction = entry.retracted_by.event
+            text.append(
+                f"\nretracted {format_local(retraction.occurred_at, zone)}: "
+                f"{entry.retracted_by.reason}",
+                style="bold red",
+            )
+        detail.update(text)
 
     # --- actions -------------------------------------------------------------------------
 
