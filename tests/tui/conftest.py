@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from coord.app.database import Database, initialise, open_database
 from coord.app.importing import import_files
@@ -129,10 +130,17 @@ def record_all(workspace: Workspace, *items: tuple[EventData, datetime]) -> None
 
 
 async def settle(pilot: Pilot[None]) -> None:
-    """Let workers (database reads, checks, saves) finish and the screen catch up."""
+    """Let workers (database reads, checks, saves) finish and the screen catch up,
+    including each DataTable's column widths (measured when the table is next idle, so a
+    snapshot taken earlier would show rows squeezed into the headers' widths)."""
     for _ in range(4):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    for _ in range(100):
+        tables = [t for screen in pilot.app.screen_stack for t in screen.query(DataTable)]
+        if not any(t._require_update_dimensions or t._updated_cells for t in tables):
+            break
+        await pilot.pause(0.02)
 
 
 async def type_text(pilot: Pilot[None], text: str) -> None:

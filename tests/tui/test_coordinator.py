@@ -82,7 +82,7 @@ async def test_prepare_a_meeting_find_missing_pathology_chase_and_receive(
         # CASE-T2 has its pathology now, so the filter leaves only CASE-T1, chased once
         assert [r[0] for r in rows(pilot, "#cases")] == ["CASE-T1"]
         pathology = next(r for r in rows(pilot, "#items") if r[0] == "pathology_report")
-        assert pathology[4:] == ["TR-T1-path", "requested", "image exchange portal", "1 h", "1"]
+        assert pathology[4:] == ["TR-T1-path", "requested", "IEP", "1 h", "1"]
         await pilot.press("m", "m")  # clinical_summary, then every case again
         await settle(pilot)
         t2 = rows(pilot, "#cases")[1]

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from coord.app.meetings import MeetingsPage, MeetingSummary, meetings_page, pathways
 from coord.tui.base import CoordScreen
+from coord.tui.columns import add_columns
 from coord.tui.workspace import format_local
 
 PAGE = 50
@@ -42,9 +43,12 @@ class MeetingsScreen(CoordScreen):
         yield Header()
         yield Static("", id="meetings-title", classes="title-bar")
         table: DataTable[str] = DataTable(id="meetings", cursor_type="row", zebra_stripes=True)
-        table.add_columns(
-            "when", "meeting", "pathway", "host", "cutoff", "listed", "ready", "discussed",
-            "deferred",
+        add_columns(
+            table,
+            [
+                ("when", 16), ("meeting", 18), ("pathway", 18), ("host", 5), ("cutoff", 16),
+                ("listed", 6), ("ready", 5), ("discussed", 9), ("deferred", 8),
+            ],
         )  # fmt: skip
         yield table
         yield Static("", id="meetings-status", classes="status-line")

@@ -28,10 +28,14 @@ from coord.events import Event
 from coord.reports.records import Meeting
 from coord.tui import coordinator_forms as forms
 from coord.tui.base import CoordScreen
+from coord.tui.columns import add_columns
 from coord.tui.forms import FormScreen
 from coord.tui.workspace import format_local
 
 STATE_MARKS = {"present": "✓ present", "missing": "✗ MISSING", "waived": "~ waived"}
+#: how an item that is there now got there
+ARRIVAL_MARKS = {"received": "✓ received", "transfer": "✓ transfer", "waived": "~ waived"}
+METHODS = {"iep": "IEP", "pacs": "PACS", "email": "secure email"}
 
 
 def readiness(case: CaseReadiness, at_cutoff: bool) -> str:
@@ -102,13 +106,22 @@ class MeetingScreen(CoordScreen):
         yield Static(f"Meeting {self.meeting_id}", id="meeting-title", classes="title-bar")
         yield Static("loading…", id="meeting-summary")
         cases: DataTable[str] = DataTable(id="cases", cursor_type="row", zebra_stripes=True)
-        cases.add_columns("case", "patient", "site", "listing", "state", "at cutoff", "now")
+        add_columns(
+            cases,
+            [
+                ("case", 16), ("patient", 9), ("site", 4), ("listing", 8), ("state", 9),
+                ("at cutoff", 29), ("now", 29),
+            ],
+        )  # fmt: skip
         yield cases
         yield Static("", id="items-title", classes="panel-title")
         items: DataTable[str] = DataTable(id="items", cursor_type="row", zebra_stripes=True)
-        items.add_columns(
-            "item", "at cutoff", "now", "arrived", "transfer", "status", "method", "age",
-            "chases",
+        add_columns(
+            items,
+            [
+                ("item", 16), ("at cutoff", 10), ("now", 11), ("arrived", 16),
+                ("transfer", 15), ("status", 9), ("method", 12), ("age", 6), ("chased", 6),
+            ],
         )  # fmt: skip
         yield items
         yield Footer()
@@ -210,10 +223,12 @@ class MeetingScreen(CoordScreen):
         )
         zone, now = self.workspace.time_zone, self.workspace.now()
         for item in case.items:
-            arrived = ""
+            arrived, now_mark = "", STATE_MARKS[item.now]
             if item.arrival is not None:
-                arrived = f"{item.arrival.arrived_by} {format_local(item.arrival.arrived_at, zone)}"
-            first = (item.item, STATE_MARKS[item.at_cutoff], STATE_MARKS[item.now], arrived)
+                arrived = format_local(item.arrival.arrived_at, zone)
+                if item.now != "missing":
+                    now_mark = ARRIVAL_MARKS[item.arrival.arrived_by]
+            first = (item.item, STATE_MARKS[item.at_cutoff], now_mark, arrived)
             if not item.transfers:
                 self._item_row(table, (*first, "", "", "", "", ""), item, None)
             for n, transfer in enumerate(item.transfers):
@@ -228,7 +243,7 @@ class MeetingScreen(CoordScreen):
     @staticmethod
     def _transfer_cells(status: TransferStatus, now: datetime) -> tuple[str, ...]:
         t = status.transfer
-        method = forms.METHOD_LABELS.get(t.method, t.method)
+        method = METHODS.get(t.method, t.method)
         return (t.transfer_id, status.state, method, age(status.age_hours(now)), str(t.chases))
 
     def _item_row(

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
 
+from coord.tui.columns import add_columns
 from coord.tui.commands import WORKSPACES
 
 ABOUT = (
@@ -65,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
             if purpose:
                 yield Static(purpose, classes="help-text")
             table: DataTable[str] = DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
-            table.add_columns("key", "what it does")
+            add_columns(table, [("key", 14), ("what it does", 60)])
             for key, description in self.rows:
                 table.add_row(key, description)
             yield table

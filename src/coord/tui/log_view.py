@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from coord.app.event_log import LogEntry, log_page
 from coord.tui.base import CoordScreen
+from coord.tui.columns import add_columns
 from coord.tui.workspace import format_local
 
 PAGE = 100
@@ -38,7 +39,13 @@ class LogScreen(CoordScreen):
         yield Header()
         yield Static("Event log — newest first", classes="title-bar")
         table: DataTable[str] = DataTable(id="log", cursor_type="row", zebra_stripes=True)
-        table.add_columns("#", "recorded", "occurred", "type", "stream", "data", "by")
+        add_columns(
+            table,
+            [
+                ("#", 7), ("recorded", 19), ("occurred", 16), ("type", 30), ("stream", 28),
+                ("data", 70), ("by", 24),
+            ],
+        )  # fmt: skip
         yield table
         yield Static("", id="log-status", classes="status-line")
         yield Footer()
