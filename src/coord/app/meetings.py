@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, and_, func, select, true
+from sqlalchemy import case as sql_case
 
 from coord.events import Event
 from coord.events.types import (
@@ -126,23 +127,37 @@ def _payloads(conn: Connection, query: Any) -> list[dict[str, Any]]:
 
 
 def _summaries(conn: Connection, meetings: Sequence[Meeting]) -> list[MeetingSummary]:
-    ids = {m.meeting_id for m in meetings}
-    listings = [from_payload(Listing, p) for p in payloads_by_ref(conn, "listing", ids)]
-    discussions = [from_payload(Discussion, p) for p in payloads_by_ref(conn, "discussion", ids)]
-    deferrals = [from_payload(Deferral, p) for p in payloads_by_ref(conn, "deferral", ids)]
-
-    def count(records: Iterable[Listing | Discussion | Deferral], meeting_id: str) -> int:
-        return sum(1 for r in records if r.meeting_id == meeting_id)
-
+    """Each meeting with counts of its listings (and those ready at cutoff), discussions
+    and deferrals: counted in SQL over the read models' rows naming the meetings."""
+    ids = sorted({m.meeting_id for m in meetings})
+    ready = read_models.c.payload["ready_at_cutoff"].as_boolean()
+    counts: dict[tuple[str, str], int] = {}
+    ready_counts: dict[str, int] = {}
+    if ids:
+        rows = conn.execute(
+            select(
+                read_models.c.kind,
+                read_models.c.ref,
+                func.count(),
+                func.sum(sql_case((ready == true(), 1), else_=0)),
+            )
+            .where(
+                read_models.c.kind.in_(("listing", "discussion", "deferral")),
+                read_models.c.ref.in_(ids),
+            )
+            .group_by(read_models.c.kind, read_models.c.ref)
+        )
+        for kind, ref, count, ready_count in rows:
+            counts[(kind, ref)] = int(count)
+            if kind == "listing":
+                ready_counts[ref] = int(ready_count or 0)
     return [
         MeetingSummary(
             meeting=m,
-            listed=count(listings, m.meeting_id),
-            ready_at_cutoff=sum(
-                1 for x in listings if x.meeting_id == m.meeting_id and x.ready_at_cutoff
-            ),
-            discussed=count(discussions, m.meeting_id),
-            deferred=count(deferrals, m.meeting_id),
+            listed=counts.get(("listing", m.meeting_id), 0),
+            ready_at_cutoff=ready_counts.get(m.meeting_id, 0),
+            discussed=counts.get(("discussion", m.meeting_id), 0),
+            deferred=counts.get(("deferral", m.meeting_id), 0),
         )
         for m in meetings
     ]
@@ -299,15 +314,15 @@ def meeting_detail(store: EventStore, meeting_id: str, *, now: datetime) -> Meet
         referrals={},
         meetings={meeting_id: meeting},
     )
+    by_case: dict[str, list[Transfer]] = {}
+    for transfer in sorted(transfers, key=lambda t: (t.requested_at, t.transfer_id)):
+        by_case.setdefault(transfer.case_id or "", []).append(transfer)
     rows: list[CaseReadiness] = []
     for listing in sorted(listings, key=lambda x: (x.occurred_at, x.case_id)):
         case = cases.get(listing.case_id)
         if case is None:
             continue
-        of_case = sorted(
-            (t for t in transfers if t.case_id == case.case_id),
-            key=lambda t: (t.requested_at, t.transfer_id),
-        )
+        of_case = by_case.get(case.case_id, [])
         items = tuple(
             ItemStatus(
                 item=item,
