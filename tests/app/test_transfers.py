@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from coord.app.database import Database
 from coord.app.recording import record
-from coord.app.transfers import outstanding_transfers
+from coord.app.transfers import count_outstanding, outstanding_transfers
 from coord.events import new_event
 from coord.events.types import TransferReceived
 from coord.reports import derive_facts
@@ -27,6 +27,8 @@ def test_outstanding_are_the_open_transfers_oldest_first(sample_db: Database) ->
     assert {t.transfer_id for t in at_site.transfers} == {
         t.transfer_id for t in expected if site in (t.from_site, t.to_site)
     }
+    assert count_outstanding(sample_db.store) == len(expected)
+    assert count_outstanding(sample_db.store, site=site) == at_site.total
     first = outstanding_transfers(sample_db.store, limit=1)
     assert first.total == len(expected)
     assert first.transfers == page.transfers[:1]

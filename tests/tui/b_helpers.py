@@ -11,12 +11,19 @@ from coord.tui.app import CoordApp
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let workers finish and their results reach the screen."""
+    """Let workers finish and their results reach the screen, including each DataTable's
+    column widths (measured when the table is next idle: a snapshot taken earlier shows
+    rows squeezed into the headings' widths)."""
     app = pilot.app
     for _ in range(3):
         await pilot.pause()
         await app.workers.wait_for_complete()
     await pilot.pause()
+    for _ in range(100):
+        tables = [t for screen in app.screen_stack for t in screen.query(DataTable)]
+        if not any(t._require_update_dimensions or t._updated_cells for t in tables):
+            break
+        await pilot.pause(0.02)
 
 
 def table_keys(app: CoordApp, selector: str) -> list[str]:

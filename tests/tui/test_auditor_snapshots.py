@@ -50,6 +50,11 @@ def test_case_completeness_trend_chart(
     async def chart(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await choose(pilot, "#view", _view_index("chart:completeness"))
+        # plotext lays out its ticks for the widget's size when it renders: render again
+        # once the layout has settled
+        await pilot.pause(0.1)
+        pilot.app.screen.query_one("#auditor-chart").refresh()
+        await settle(pilot)
 
     app = make_app(sqlite_workspace, mode="auditor")
     assert snap_compare(app, terminal_size=SIZE, run_before=chart)

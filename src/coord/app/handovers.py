@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from coord.projections.codec import from_payload
 from coord.reports.records import Handover
@@ -49,23 +49,37 @@ def _field(name: str) -> ColumnElement[Any]:
     return value
 
 
-def _where(column: BoardColumn, now: datetime, site: str | None) -> ColumnElement[bool]:
+def _status(column: BoardColumn, now: datetime) -> ColumnElement[bool]:
+    """Whether a handover row is in ``column`` at ``now``."""
     unanswered = and_(_field("acknowledged_at").is_(None), _field("declined_at").is_(None))
-    conditions: list[ColumnElement[bool]] = [read_models.c.kind == "handover"]
     if column is BoardColumn.awaiting:
-        conditions += [unanswered, read_models.c.at >= now - OVERDUE_AFTER]
-    elif column is BoardColumn.overdue:
-        conditions += [unanswered, read_models.c.at < now - OVERDUE_AFTER]
-    elif column is BoardColumn.declined:
-        conditions.append(_field("declined_at").is_not(None))
-    else:
-        conditions += [
-            _field("acknowledged_at").is_not(None),
-            _field("completed_at").is_(None),
-        ]
-    if site is not None:
-        conditions.append(or_(_field("from_site") == site, _field("to_site") == site))
-    return and_(*conditions)
+        return and_(unanswered, read_models.c.at >= now - OVERDUE_AFTER)
+    if column is BoardColumn.overdue:
+        return and_(unanswered, read_models.c.at < now - OVERDUE_AFTER)
+    if column is BoardColumn.declined:
+        return _field("declined_at").is_not(None)
+    return and_(_field("acknowledged_at").is_not(None), _field("completed_at").is_(None))
+
+
+def _handovers(site: str | None) -> ColumnElement[bool]:
+    """The handover rows (from or to ``site``, when given)."""
+    if site is None:
+        return read_models.c.kind == "handover"
+    return and_(
+        read_models.c.kind == "handover",
+        or_(_field("from_site") == site, _field("to_site") == site),
+    )
+
+
+def _counts(connection: Connection, now: datetime, site: str | None) -> dict[BoardColumn, int]:
+    """Every column's count in one pass over the handover rows."""
+    columns = list(BoardColumn)
+    row = connection.execute(
+        select(
+            *(func.coalesce(func.sum(case((_status(c, now), 1), else_=0)), 0) for c in columns)
+        ).where(_handovers(site))
+    ).one()
+    return {column: int(value) for column, value in zip(columns, row, strict=True)}
 
 
 def board_counts(
@@ -73,14 +87,7 @@ def board_counts(
 ) -> Mapping[BoardColumn, int]:
     """How many handovers each column holds at ``now`` (``site``: from or to that site)."""
     with store.reading() as reader:
-        return {
-            column: int(
-                reader.connection.execute(
-                    select(func.count()).select_from(read_models).where(_where(column, now, site))
-                ).scalar_one()
-            )
-            for column in BoardColumn
-        }
+        return _counts(reader.connection, now, site)
 
 
 def board_page(
@@ -94,20 +101,34 @@ def board_page(
 ) -> BoardPage:
     """A page of one column, longest waiting first (declined: most recently declined
     first)."""
-    where = _where(column, now, site)
+    return load_board(store, column, now, site=site, offset=offset, limit=limit)[1]
+
+
+def load_board(
+    store: EventStore,
+    column: BoardColumn,
+    now: datetime,
+    *,
+    site: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[Mapping[BoardColumn, int], BoardPage]:
+    """Every column's count and a page of ``column``, from one snapshot."""
     order: tuple[ColumnElement[Any], ...] = (read_models.c.at, read_models.c.owner)
     if column is BoardColumn.declined:
         # canonical UTC text ("...Z") sorts as time does
         order = (_field("declined_at").desc(), read_models.c.owner)
     with store.reading() as reader:
+        counts = _counts(reader.connection, now, site)
         rows = reader.connection.execute(
-            select(read_models.c.payload).where(where).order_by(*order).limit(limit).offset(offset)
+            select(read_models.c.payload)
+            .where(_handovers(site), _status(column, now))
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
         )
         handovers = tuple(from_payload(Handover, row.payload) for row in rows)
-        total = reader.connection.execute(
-            select(func.count()).select_from(read_models).where(where)
-        ).scalar_one()
-    return BoardPage(column, handovers, int(total), offset)
+    return counts, BoardPage(column, handovers, counts[column], offset)
 
 
 def age(handover: Handover, now: datetime) -> timedelta:

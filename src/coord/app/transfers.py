@@ -62,3 +62,13 @@ def outstanding_transfers(
             select(func.count()).select_from(read_models).where(where)
         ).scalar_one()
     return TransferPage(transfers, int(total), offset)
+
+
+def count_outstanding(store: EventStore, *, site: str | None = None) -> int:
+    """How many transfers are outstanding (``site``: from or to that site)."""
+    with store.reading() as reader:
+        return int(
+            reader.connection.execute(
+                select(func.count()).select_from(read_models).where(_outstanding(site, None))
+            ).scalar_one()
+        )

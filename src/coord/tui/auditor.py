@@ -37,6 +37,11 @@ from coord.tui.timeline import TimelineScreen
 from coord.tui.workspace import parse_local
 
 PAGE_SIZE = 200
+#: the charts' series colours, in order
+SERIES_COLOURS = (
+    "blue+", "red+", "green+", "orange+", "magenta+", "cyan+", "yellow+", "gray+",
+    "blue", "red", "green", "orange", "magenta", "cyan",
+)  # fmt: skip
 
 #: (label, value) of every view the auditor can choose
 VIEWS: tuple[tuple[str, str], ...] = (
@@ -228,7 +233,11 @@ class AuditorScreen(CoordScreen):
             ]
             if points:
                 plt.plot([x for x, _ in points], [v for _, v in points], label=series.key)
-        plt.xticks(positions, list(trend.months))
+        # short month names: plotext drops long tick labels that would touch, and which ones
+        # it drops varies from run to run
+        plt.xticks(positions, [_month_name(m) for m in trend.months])
+        if trend.months:
+            plt.xlabel(f"months {trend.months[0]} to {trend.months[-1]}")
         plot.refresh()
 
     # --- the table's rows ----------------------------------------------------------------
@@ -294,6 +303,14 @@ class AuditorScreen(CoordScreen):
             ),
             chosen,
         )
+
+
+def _month_name(month: str) -> str:
+    """``2024-01`` -> ``Jan``."""
+    return _MONTHS[int(month[5:7]) - 1]
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def to_csv(answer: BaseModel | Trend) -> str:

@@ -19,10 +19,10 @@ from coord.app.handovers import (
     BoardPage,
     age,
     board_counts,
-    board_page,
     describe_age,
+    load_board,
 )
-from coord.app.transfers import TransferPage, outstanding_transfers
+from coord.app.transfers import TransferPage, count_outstanding, outstanding_transfers
 from coord.events import Event, EventData
 from coord.events.types import (
     HandoverAcknowledged,
@@ -129,14 +129,14 @@ class NavigatorScreen(CoordScreen):
         offset = self.offsets[tab]
 
         def load() -> BoardView:
-            counts = board_counts(store, now, site=site)
             if tab == TRANSFERS:
+                counts = board_counts(store, now, site=site)
                 transfers = outstanding_transfers(store, site=site, offset=offset, limit=PAGE_SIZE)
                 return BoardView(now, counts, transfers.total, transfers)
-            page = board_page(
+            counts, page = load_board(
                 store, BoardColumn[tab], now, site=site, offset=offset, limit=PAGE_SIZE
             )
-            total = outstanding_transfers(store, site=site, limit=0).total
+            total = count_outstanding(store, site=site)
             return BoardView(now, counts, total, page)
 
         self.background(load, self.show)
