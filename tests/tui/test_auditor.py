@@ -5,6 +5,7 @@ writes it; a trend chart; a refresh when the log advances; a bad period explaine
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,34 @@ async def test_a_bad_period_is_explained_and_nothing_runs(
         assert status(app).startswith("✗ the period from 2024-01-01 to 2023-01-01 is empty")
         await fill(pilot, "#to", "next year", submit=True)
         assert status(app) == "✗ From and To are local dates, YYYY-MM-DD"
+
+
+async def test_advances_during_a_long_query_rerun_it_once_afterwards(
+    sqlite_workspace: Workspace, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a large log a report takes seconds: advances meanwhile must not queue a report
+    each, only one more once the answer has arrived."""
+    from coord.tui import auditor as auditor_module
+
+    calls: list[object] = []
+    gate = threading.Event()
+    real = auditor_module.run_query
+
+    def slow(*args: Any) -> Any:
+        calls.append(args[2])
+        gate.wait(10)
+        return real(*args)
+
+    monkeypatch.setattr(auditor_module, "run_query", slow)
+    app = make_app(sqlite_workspace, mode="auditor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AuditorScreen)
+        assert len(calls) == 1 and screen.running is not None
+        for _ in range(3):
+            screen.reload()
+        gate.set()
+        await settle(pilot)
+        assert len(calls) == 2
+        assert screen.running is None and screen.result is not None

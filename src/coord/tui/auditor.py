@@ -74,7 +74,11 @@ class AuditorScreen(CoordScreen):
         super().__init__()
         self.result: AuditResult | None = None
         self.page_offset = 0
+        #: the query being answered, and whether the log advanced meanwhile
         self.running: AuditQuery | None = None
+        self.again = False
+        #: the value of each Select, as last seen
+        self.chosen: dict[str, object] = {"view": VIEWS[0][1]}
 
     def compose(self) -> ComposeResult:
         period = default_period(self.workspace.now(), self.workspace.time_zone)
@@ -147,7 +151,11 @@ class AuditorScreen(CoordScreen):
         )
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "view":
+        key = event.select.id or ""
+        if self.chosen.get(key, Select.NULL) == event.value:
+            return  # a Select announces its first value on mount: not a change
+        self.chosen[key] = event.value
+        if key == "view":
             by = self.query_one("#by", Select)
             by.set_options(self._by_options(str(event.value)))
             by.disabled = str(event.value) not in REPORTS
@@ -163,9 +171,14 @@ class AuditorScreen(CoordScreen):
     # --- running -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """On mount, and when the log advances: answer again (a past 'as of' view does
-        not change, so it is not recomputed)."""
-        if self.result is not None and self.result.query.as_of is not None:
+        """On mount, and when the log advances: answer again — once the answer being
+        computed has arrived, so that a busy log does not queue report after report. A
+        past 'as of' view does not change (events are recorded later than it)."""
+        as_of = self.result.query.as_of if self.result is not None else None
+        if as_of is not None and as_of <= self.workspace.now():
+            return
+        if self.running is not None:
+            self.again = True
             return
         self.action_run()
 
@@ -182,8 +195,9 @@ class AuditorScreen(CoordScreen):
         self.background(lambda: run_query(store, zone, query), self.show, group="audit")
 
     def show(self, result: AuditResult) -> None:
-        if self.running is not None and result.query != self.running:
-            return
+        if result.query != self.running:
+            return  # the controls have changed since
+        self.running = None
         if self.result is None or self.result.query != result.query:
             self.page_offset = 0
         self.result = result
@@ -196,8 +210,13 @@ class AuditorScreen(CoordScreen):
             switcher.current = "auditor-table"
             count = self._fill_table(result.answer)
         self._status(f"{result.query.describe()} · {count}")
+        if self.again:
+            self.again = False
+            self.action_run()
 
     def failed(self, error: BaseException) -> None:
+        self.running = None
+        self.again = False
         self._status("✗ the query failed (see the message)")
         super().failed(error)
 
