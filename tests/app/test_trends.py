@@ -55,3 +55,27 @@ def test_as_of_replays_the_log_as_it_was_known(sample_db: Database) -> None:
 def test_unknown_chart_is_refused_with_the_choices(sample_db: Database) -> None:
     with pytest.raises(ValueError, match="completeness"):
         build_trend(sample_db.store, sample_db.time_zone, "nope", YEAR)
+
+
+def test_as_of_points_are_the_replayed_reports_figures(sample_db: Database) -> None:
+    """The trend reads only the prefix of the log recorded by ``as_of``; each month must
+    still be exactly what the report replayed as known at ``as_of`` says."""
+    known_at = datetime(2024, 9, 15, 12, 0, tzinfo=UTC)
+    definition = TRENDS["turnaround"]
+    trend = build_trend(sample_db.store, sample_db.time_zone, "turnaround", YEAR, as_of=known_at)
+    for index, month in enumerate(months_of(YEAR)):
+        figures = build_report(
+            sample_db.store,
+            sample_db.time_zone,
+            definition.report,
+            month,
+            definition.by,
+            known_at,
+        )
+        expected = {
+            row.key: float(getattr(row, definition.field))
+            for row in figures.rows
+            if getattr(row, definition.field) is not None
+        }
+        got = {s.key: s.values[index] for s in trend.series if s.values[index] is not None}
+        assert got == expected

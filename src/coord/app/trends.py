@@ -10,15 +10,16 @@ report shows for that month.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from coord.demo.generator import add_months
+from coord.events import Event
 from coord.projections.live import ReadModelsBehind, live_facts
 from coord.reports import Facts, Period, derive_facts, events_as_of, report
-from coord.store.log import EventStore
+from coord.store.log import EventStore, StoredEvent
 from coord.store.readmodels import checkpoint
 
 
@@ -88,8 +89,7 @@ def _facts(
 ) -> Facts:
     with store.reading() as reader:
         if as_of is not None:
-            known = events_as_of((s.event for s in reader.read_all()), as_of)
-            return derive_facts(known)
+            return derive_facts(_recorded_by(reader.read_all(), as_of))
         head = reader.head()
         done = checkpoint(reader.connection)
         if done != (head.position if head else 0):
@@ -97,6 +97,18 @@ def _facts(
                 "the read models are behind the log; run `coord rebuild` to bring them up to date"
             )
         return live_facts(reader.connection, name, period, time_zone)
+
+
+def _recorded_by(stored: Iterable[StoredEvent], as_of: datetime) -> list[Event]:
+    """The log as known at ``as_of``. ``recorded_at`` never decreases along the log
+    (SPEC §2), so that is a prefix: reading stops at the first event recorded later."""
+    known: list[Event] = []
+    for item in stored:
+        recorded = item.event.recorded_at
+        if recorded is not None and recorded > as_of:
+            break
+        known.append(item.event)
+    return events_as_of(known, as_of)
 
 
 def build_trend(
