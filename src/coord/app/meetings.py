@@ -31,8 +31,6 @@ from coord.reports import Facts
 from coord.reports.records import (
     Arrival,
     Case,
-    Deferral,
-    Discussion,
     Listing,
     Meeting,
     Transfer,
@@ -266,6 +264,17 @@ def _state(facts: Facts, case_id: str, item: str, at: datetime) -> ItemState:
     return "waived" if arrival.arrived_by == "waived" else "present"
 
 
+def _cases_naming(conn: Connection, kind: str, meeting_id: str) -> set[str]:
+    """The cases with a ``kind`` row (discussion, deferral) naming the meeting: their
+    owners only, no payload decoded."""
+    rows = conn.execute(
+        select(read_models.c.owner).where(
+            read_models.c.kind == kind, read_models.c.ref == meeting_id
+        )
+    )
+    return {row.owner.removeprefix("case:") for row in rows}
+
+
 def meeting_detail(store: EventStore, meeting_id: str, *, now: datetime) -> MeetingDetail | None:
     """The cases listed for a meeting (in listing order) with their readiness."""
     with store.reading() as reader:
@@ -290,19 +299,8 @@ def meeting_detail(store: EventStore, meeting_id: str, *, now: datetime) -> Meet
             for a in (from_payload(Arrival, p) for p in payloads_by_owner(conn, "arrival", owners))
         }
         transfers = [from_payload(Transfer, p) for p in payloads_by_ref(conn, "transfer", case_ids)]
-        discussed = {
-            d.case_id
-            for d in (
-                from_payload(Discussion, p)
-                for p in payloads_by_ref(conn, "discussion", [meeting_id])
-            )
-        }
-        deferred = {
-            d.case_id
-            for d in (
-                from_payload(Deferral, p) for p in payloads_by_ref(conn, "deferral", [meeting_id])
-            )
-        }
+        discussed = _cases_naming(conn, "discussion", meeting_id)
+        deferred = _cases_naming(conn, "deferral", meeting_id)
     facts = Facts(
         cases=cases,
         listings=tuple(listings),

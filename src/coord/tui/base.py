@@ -23,7 +23,9 @@ class CoordScreen(Screen[None]):
 
     Subclasses implement :meth:`reload` (start loading their data, with
     :meth:`background`); it runs on mount, whenever the log advances while the screen is
-    shown, and on returning to the screen if the log advanced meanwhile.
+    shown, and on returning to the screen if the log advanced meanwhile. (Textual calls
+    this class's ``on_mount`` as well as a subclass's own: don't call it again with
+    ``super()``, or the screen loads twice.)
     """
 
     HELP_TITLE = ""

@@ -7,14 +7,24 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static
 
-from coord.app.meetings import MeetingsPage, MeetingSummary, meetings_page, pathways
+from coord.app.meetings import (
+    MeetingDetail,
+    MeetingsPage,
+    MeetingSummary,
+    meeting_detail,
+    meetings_page,
+    pathways,
+)
 from coord.tui.base import CoordScreen
 from coord.tui.columns import add_columns
 from coord.tui.workspace import format_local
 
 PAGE = 50
+#: seconds the cursor rests on a meeting before its cases are read ahead
+PREFETCH_AFTER = 0.15
 
 
 class MeetingsScreen(CoordScreen):
@@ -38,6 +48,8 @@ class MeetingsScreen(CoordScreen):
         self.total = 0
         self.upcoming = 0
         self._loading = False
+        self.prefetched: MeetingDetail | None = None
+        self._prefetch_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,7 +70,6 @@ class MeetingsScreen(CoordScreen):
         self._title()
         store = self.workspace.database.store
         self.background(lambda: pathways(store), self._got_pathways, group="pathways")
-        super().on_mount()
 
     def _got_pathways(self, found: list[str]) -> None:
         self.pathways = found
@@ -68,6 +79,7 @@ class MeetingsScreen(CoordScreen):
         self.query_one("#meetings-title", Static).update(f"Meetings — {which} (p: change pathway)")
 
     def reload(self) -> None:
+        self.prefetched = None
         self._load(0)
 
     def _load(self, offset: int) -> None:
@@ -119,6 +131,25 @@ class MeetingsScreen(CoordScreen):
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if message.cursor_row >= len(self.rows) - 5:
             self.action_more()
+        # read the highlighted meeting ahead, once the cursor rests on it, so that Enter
+        # shows its cases at once (the meeting screen still reloads them)
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()
+        self._prefetch_timer = self.set_timer(PREFETCH_AFTER, self._prefetch)
+
+    def _prefetch(self) -> None:
+        meeting_id = self._current_id()
+        if meeting_id is None or (
+            self.prefetched is not None and self.prefetched.meeting.meeting_id == meeting_id
+        ):
+            return
+        store, now = self.workspace.database.store, self.workspace.now()
+        self.background(
+            lambda: meeting_detail(store, meeting_id, now=now), self._got_ahead, group="ahead"
+        )
+
+    def _got_ahead(self, detail: MeetingDetail | None) -> None:
+        self.prefetched = detail
 
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
         message.stop()
@@ -141,4 +172,7 @@ class MeetingsScreen(CoordScreen):
             return
         from coord.tui.coordinator_meeting import MeetingScreen
 
-        self.app.push_screen(MeetingScreen(meeting_id))
+        ahead = self.prefetched
+        if ahead is not None and ahead.meeting.meeting_id != meeting_id:
+            ahead = None
+        self.app.push_screen(MeetingScreen(meeting_id, ahead))

@@ -89,9 +89,12 @@ class MeetingScreen(CoordScreen):
         Binding("p", "timeline", "Patient timeline", id="meeting.timeline"),
     ]
 
-    def __init__(self, meeting_id: str) -> None:
+    def __init__(self, meeting_id: str, detail: MeetingDetail | None = None) -> None:
+        """``detail``, when the meetings list has read it ahead, is shown at once (and
+        read again)."""
         super().__init__()
         self.meeting_id = meeting_id
+        self._ahead = detail
         self.detail: MeetingDetail | None = None
         self.shown: list[CaseReadiness] = []
         self.item_rows: list[tuple[ItemStatus | None, TransferStatus | None]] = []
@@ -127,9 +130,9 @@ class MeetingScreen(CoordScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        store = self.workspace.database.store
-        self.background(lambda: sites(store), self._got_sites, group="sites")
-        super().on_mount()
+        if self._ahead is not None:
+            self._show(self._ahead)
+            self._ahead = None
 
     def _got_sites(self, found: list[Site]) -> None:
         self.sites = found
@@ -149,6 +152,9 @@ class MeetingScreen(CoordScreen):
             self.notify(f"there is no meeting {self.meeting_id}", severity="error")
             return
         self.detail = detail
+        if not self.sites:  # the forms' site choices; read once the cases are shown
+            store = self.workspace.database.store
+            self.background(lambda: sites(store), self._got_sites, group="sites")
         m, zone = detail.meeting, self.workspace.time_zone
         self.query_one("#meeting-title", Static).update(
             f"{m.meeting_id} · {m.pathway} · host {m.host_site} · "
