@@ -255,3 +255,36 @@ async def test_run_a_meeting_attendance_discussions_deferral_relisting_actions(
         assert cases["CASE-T2"][6] == "ready (1 waived)"
         summary = str(screen.query_one("#meeting-summary").render())
         assert "technical issues: 1" in summary
+
+
+async def test_schedule_a_meeting_from_the_list(
+    sqlite_workspace: Workspace, make_app: AppFactory
+) -> None:
+    """A meeting scheduled from the keyboard (local times, network zone) is stored with
+    the actor and listed among the upcoming ones."""
+    head = sqlite_workspace.head()
+    app = make_app(sqlite_workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")  # the bladder pathway
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await type_text(pilot, "BLAD-2025-01-08")
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "2025-01-08 12:30")
+        await pilot.press("tab")
+        await type_text(pilot, "2025-01-06 12:00")
+        await submit(pilot)
+        (scheduled,) = events_since(sqlite_workspace.database.store, head)
+        assert scheduled.type == "MeetingScheduled" and scheduled.actor == ACTOR
+        assert scheduled.data.model_dump() == {
+            "meeting_id": "BLAD-2025-01-08",
+            "pathway": "bladder",
+            "host_site": "S01",
+            "scheduled_for": datetime(2025, 1, 8, 12, 30, tzinfo=UTC),
+            "cutoff": datetime(2025, 1, 6, 12, 0, tzinfo=UTC),
+        }
+        screen = app.screen
+        assert isinstance(screen, MeetingsScreen)
+        assert [r.meeting.meeting_id for r in screen.rows[:2]] == [MEETING, "BLAD-2025-01-08"]

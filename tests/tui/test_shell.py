@@ -13,16 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 from textual.pilot import Pilot
 
 from coord.app.recording import EventRejected
 from coord.events.types import TransferChased
 from coord.tui.coordinator import MeetingsScreen
+from coord.tui.coordinator_meeting import MeetingScreen
 from coord.tui.help import HelpScreen
 from coord.tui.log_view import LogScreen
 from coord.tui.workspace import Workspace
 
-from .conftest import AppFactory, settle
+from .conftest import AppFactory, settle, type_text
 
 
 def test_workspace_records_with_the_actor_and_refuses_without_writing(
@@ -111,3 +113,35 @@ async def test_a_second_process_append_appears_without_restart(
         assert top.position == head + 1
         assert top.event.type == "TechnicalIssueReported"
         assert top.event.actor is not None and top.event.actor.user == "other.process"
+
+
+async def test_help_lists_every_key_of_the_screen_and_the_palette_switches_workspace(
+    sqlite_workspace: Workspace, make_app: AppFactory
+) -> None:
+    app = make_app(sqlite_workspace)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # open the first meeting
+        await settle(pilot)
+        meeting = app.screen
+        assert isinstance(meeting, MeetingScreen)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        described = dict(help_screen.rows)
+        for binding in MeetingScreen.BINDINGS:
+            assert isinstance(binding, Binding)
+            assert described[binding.key_display or binding.key] == binding.description
+        assert described["4"] == "Event log"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is meeting
+
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "Go to: Event log")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen)

@@ -14,10 +14,14 @@ from coord.app.meetings import (
     MeetingDetail,
     MeetingsPage,
     MeetingSummary,
+    Site,
     meeting_detail,
     meetings_page,
     pathways,
+    sites,
 )
+from coord.events import Event
+from coord.tui import coordinator_forms as forms
 from coord.tui.base import CoordScreen
 from coord.tui.columns import add_columns
 from coord.tui.workspace import format_local
@@ -32,11 +36,13 @@ class MeetingsScreen(CoordScreen):
     HELP = (
         "SMDT meetings, upcoming first (soonest at the top), then past ones (most recent "
         "first). 'listed' counts the cases listed for a meeting, 'ready' those with every "
-        "required item there by the cutoff. Enter opens a meeting's cases."
+        "required item there by the cutoff. Enter opens a meeting's cases; n schedules "
+        "a new meeting."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_meeting", "Open meeting", id="meetings.open"),
         Binding("p", "next_pathway", "Pathway filter", id="meetings.pathway"),
+        Binding("n", "schedule", "Schedule meeting", id="meetings.schedule"),
         Binding("m", "more", "More meetings", show=False, id="meetings.more"),
     ]
 
@@ -44,6 +50,7 @@ class MeetingsScreen(CoordScreen):
         super().__init__()
         self.pathway: str | None = None
         self.pathways: list[str] = []
+        self.sites: list[Site] = []
         self.rows: list[MeetingSummary] = []
         self.total = 0
         self.upcoming = 0
@@ -70,9 +77,24 @@ class MeetingsScreen(CoordScreen):
         self._title()
         store = self.workspace.database.store
         self.background(lambda: pathways(store), self._got_pathways, group="pathways")
+        self.background(lambda: sites(store), self._got_sites, group="sites")
 
     def _got_pathways(self, found: list[str]) -> None:
         self.pathways = found
+
+    def _got_sites(self, found: list[Site]) -> None:
+        self.sites = found
+
+    def action_schedule(self) -> None:
+        host = self.workspace.actor.site or ""
+        self.app.push_screen(
+            forms.meeting_scheduled(self.pathways, self.sites, self.pathway, host),
+            self._scheduled,
+        )
+
+    def _scheduled(self, event: Event | None) -> None:
+        if event is not None:
+            self.notify(f"scheduled {event.subject}", timeout=3)
 
     def _title(self) -> None:
         which = self.pathway or "every pathway"

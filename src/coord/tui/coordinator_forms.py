@@ -20,6 +20,7 @@ from coord.events.types import (
     DeferralReason,
     ItemReceived,
     ItemWaived,
+    MeetingScheduled,
     OutcomeCommunicated,
     ProfessionalGroup,
     TechnicalIssueKind,
@@ -89,6 +90,30 @@ def list_case(meeting: Meeting, sites: Sequence[Site], default_site: str) -> For
             FormField("referral_id", "Referral id", required=False),
         ],
         data_builder(CaseListed, {"meeting_id": meeting.meeting_id, "pathway": meeting.pathway}),
+    )
+
+
+def meeting_scheduled(
+    pathways: Sequence[str], sites: Sequence[Site], pathway: str | None, host_site: str
+) -> FormScreen:
+    return FormScreen(
+        "Schedule an SMDT meeting",
+        [
+            FormField("meeting_id", "Meeting id"),
+            FormField(
+                "pathway",
+                "Pathway",
+                "choice",
+                choices=[(p, p) for p in pathways],
+                default=pathway or "",
+            ),
+            FormField(
+                "host_site", "Host site", "choice", choices=site_choices(sites), default=host_site
+            ),
+            FormField("scheduled_for", "Scheduled for", "datetime"),
+            FormField("cutoff", "Cutoff for information", "datetime"),
+        ],
+        data_builder(MeetingScheduled),
     )
 
 
