@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 
 from coord.app.recording import EventRejected
 from coord.events.types import TransferChased
+from coord.tui.app import CoordApp
 from coord.tui.coordinator import MeetingsScreen
 from coord.tui.coordinator_meeting import MeetingScreen
 from coord.tui.help import HelpScreen
@@ -145,3 +146,27 @@ async def test_help_lists_every_key_of_the_screen_and_the_palette_switches_works
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LogScreen)
+
+
+async def test_an_unexpected_error_is_shown_in_the_ui_not_as_a_traceback(
+    sqlite_workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As `coord tui` runs it: a failing action becomes an error message and the UI goes
+    on (a worker's failure is always shown this way)."""
+
+    def broken(self: MeetingsScreen) -> None:
+        raise RuntimeError("the pathway list fell over")
+
+    monkeypatch.setattr(MeetingsScreen, "action_next_pathway", broken)
+    monkeypatch.delenv("COORD_DEBUG", raising=False)
+    app = CoordApp(sqlite_workspace, poll_seconds=0, contain_errors=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("the pathway list fell over" in m for m in messages)
+        await pilot.press("4")  # still working
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen)
+    assert app.return_code in (0, None)

@@ -53,7 +53,7 @@ def run_tui(database: Database, actor: Actor, mode: str = "coordinator") -> None
             markup=False,
         )
         raise typer.Exit(1)
-    CoordApp(Workspace(database, actor), mode=mode).run()
+    CoordApp(Workspace(database, actor), mode=mode, contain_errors=True).run()
 
 
 def tui(

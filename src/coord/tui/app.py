@@ -3,11 +3,13 @@ another process appends shows up without a restart."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.signal import Signal
 
@@ -68,14 +70,24 @@ class CoordApp(App[None]):
     ]
 
     def __init__(
-        self, workspace: Workspace, *, poll_seconds: float = 1.0, mode: str = "coordinator"
+        self,
+        workspace: Workspace,
+        *,
+        poll_seconds: float = 1.0,
+        mode: str = "coordinator",
+        contain_errors: bool = False,
     ) -> None:
+        """``contain_errors`` (``coord tui`` sets it): an unexpected error in a key's
+        action is shown as an error message and the UI goes on, instead of the app
+        exiting with a traceback (``COORD_DEBUG=1`` restores that). Database work in
+        workers always reports failures in the UI."""
         if mode not in MODE_NAMES:
             raise ValueError(f"no workspace {mode!r}; choose one of {', '.join(MODE_NAMES)}")
         super().__init__()
         self.workspace = workspace
         self.poll_seconds = poll_seconds
         self.initial_mode = mode
+        self.contain_errors = contain_errors
         #: the global position last seen (screens compare it to know they are stale)
         self.head = 0
         #: published with the new head whenever the log's global position changes
@@ -114,6 +126,23 @@ class CoordApp(App[None]):
 
     def _poll_failed(self, error: Exception) -> None:
         self.notify(f"cannot read the log: {describe_failure(error)}", severity="error", timeout=5)
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        """Run a key's action; with ``contain_errors``, an unexpected error in it is shown
+        as an error message and the UI goes on."""
+        if not self.contain_errors or os.environ.get("COORD_DEBUG"):
+            return await super()._dispatch_action(namespace, action_name, params)
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as error:
+            self.log.error(f"contained: {error!r}")
+            self.notify(
+                f"{describe_failure(error)} — what you asked for was not done",
+                title="coord",
+                severity="error",
+                timeout=15,
+            )
+            return True
 
     # --- keys ---------------------------------------------------------------------------
 
