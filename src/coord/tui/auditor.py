@@ -116,6 +116,9 @@ class AuditorScreen(CoordScreen):
             yield PlotextPlot(id="auditor-chart")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self._enable_controls(VIEWS[0][1])
+
     @staticmethod
     def _by_options(view: str) -> list[tuple[str, str]]:
         definition = REPORTS.get(view)
@@ -158,11 +161,14 @@ class AuditorScreen(CoordScreen):
         if key == "view":
             by = self.query_one("#by", Select)
             by.set_options(self._by_options(str(event.value)))
-            by.disabled = str(event.value) not in REPORTS
-            gaps = str(event.value) == GAPS
-            self.query_one("#site", Input).disabled = not gaps
-            self.query_one("#pathway", Input).disabled = not gaps
+            self._enable_controls(str(event.value))
         self.action_run()
+
+    def _enable_controls(self, view: str) -> None:
+        """Only a report has a row key; only the gaps have site and pathway filters."""
+        self.query_one("#by", Select).disabled = view not in REPORTS
+        self.query_one("#site", Input).disabled = view != GAPS
+        self.query_one("#pathway", Input).disabled = view != GAPS
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
