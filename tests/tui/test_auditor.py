@@ -253,3 +253,23 @@ async def test_advances_during_a_long_query_rerun_it_once_afterwards(
         await settle(pilot)
         assert len(calls) == 2
         assert screen.running is None and screen.result is not None
+
+
+async def test_a_csv_that_cannot_be_saved_says_why(
+    sqlite_workspace: Workspace, make_app: AppFactory, tmp_path: Path
+) -> None:
+    app = make_app(sqlite_workspace, mode="auditor")
+    target = tmp_path / "no-such-folder" / "report.csv"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+u")
+        await type_text(pilot, str(target))
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert f"cannot save the CSV to {target}: no such file or directory" in messages
+        assert isinstance(app.screen, AuditorScreen)  # still working
+        assert status(app).startswith("completeness by presenting_site")
+    assert not target.exists()

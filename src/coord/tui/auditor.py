@@ -221,6 +221,9 @@ class AuditorScreen(CoordScreen):
             self.action_run()
 
     def failed(self, error: BaseException) -> None:
+        if isinstance(error, CsvNotSaved):  # the table on screen still stands
+            super().failed(error)
+            return
         self.running = None
         self.again = False
         self._status("✗ the query failed (see the message)")
@@ -352,6 +355,14 @@ def to_csv(answer: BaseModel | Trend) -> str:
     return render(answer, OutputFormat.csv)
 
 
+class CsvNotSaved(OSError):
+    """The CSV file could not be written; says where and why."""
+
+
 def _write(path: Path, text: str) -> str:
-    path.write_text(text + "\n", encoding="utf-8")
+    try:
+        path.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        why = error.strerror or str(error)
+        raise CsvNotSaved(f"cannot save the CSV to {path}: {why.lower()}") from None
     return str(path)
