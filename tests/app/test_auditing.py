@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from coord.app.auditing import AuditQuery, default_period, heading, run_query, table_of
 from coord.app.database import Database
+from coord.app.reporting import build_gaps, build_report
 from coord.app.trends import Trend
-from coord.reports import Period
+from coord.reports import REPORTS, Period
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -61,3 +64,25 @@ def test_tables_of_a_report_the_gaps_and_a_trend(sample_db: Database) -> None:
     assert isinstance(trend, Trend)
     columns, rows = table_of(trend, zone)
     assert columns[0] == "month" and len(rows) == 12
+
+
+@pytest.mark.parametrize(
+    "known_at",
+    [
+        datetime(2023, 1, 1, tzinfo=UTC),  # before the log: nothing known
+        datetime(2024, 7, 3, 9, 30, tzinfo=UTC),  # mid-year
+        datetime(2030, 1, 1, tzinfo=UTC),  # after the log: all of it
+    ],
+)
+def test_as_of_answers_are_the_replayed_reports(sample_db: Database, known_at: datetime) -> None:
+    """As of an instant the auditor reads only the prefix of the log recorded by then;
+    the answers must be exactly build_report's and build_gaps's (which read it all)."""
+    store, zone = sample_db.store, sample_db.time_zone
+    year = Period(date(2024, 1, 1), date(2025, 1, 1))
+    for name in REPORTS:
+        query = AuditQuery(name, year.from_date, year.to_date, as_of=known_at)
+        expected = build_report(store, zone, name, year, None, known_at)
+        assert run_query(store, zone, query).answer == expected
+    query = AuditQuery("gaps", year.from_date, year.to_date, site="S09", as_of=known_at)
+    expected_gaps = build_gaps(store, zone, year, site="S09", as_of=known_at)
+    assert run_query(store, zone, query).answer == expected_gaps

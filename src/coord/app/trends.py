@@ -10,7 +10,7 @@ report shows for that month.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from coord.demo.generator import add_months
 from coord.events import Event
 from coord.projections.live import ReadModelsBehind, live_facts
 from coord.reports import Facts, Period, derive_facts, events_as_of, report
-from coord.store.log import EventStore, StoredEvent
+from coord.store.log import EventStore
 from coord.store.readmodels import checkpoint
 
 
@@ -87,9 +87,9 @@ def months_of(period: Period) -> list[Period]:
 def _facts(
     store: EventStore, name: str, period: Period, time_zone: ZoneInfo, as_of: datetime | None
 ) -> Facts:
+    if as_of is not None:
+        return derive_facts(log_as_of(store, as_of))
     with store.reading() as reader:
-        if as_of is not None:
-            return derive_facts(_recorded_by(reader.read_all(), as_of))
         head = reader.head()
         done = checkpoint(reader.connection)
         if done != (head.position if head else 0):
@@ -99,15 +99,17 @@ def _facts(
         return live_facts(reader.connection, name, period, time_zone)
 
 
-def _recorded_by(stored: Iterable[StoredEvent], as_of: datetime) -> list[Event]:
-    """The log as known at ``as_of``. ``recorded_at`` never decreases along the log
-    (SPEC §2), so that is a prefix: reading stops at the first event recorded later."""
+def log_as_of(store: EventStore, as_of: datetime) -> list[Event]:
+    """The log as known at ``as_of``, in global order. ``recorded_at`` never decreases
+    along the log (SPEC §2), so that is a prefix: reading stops at the first event
+    recorded later (an "as of" last quarter reads only the log up to last quarter)."""
     known: list[Event] = []
-    for item in stored:
-        recorded = item.event.recorded_at
-        if recorded is not None and recorded > as_of:
-            break
-        known.append(item.event)
+    with store.reading() as reader:
+        for item in reader.read_all():
+            recorded = item.event.recorded_at
+            if recorded is not None and recorded > as_of:
+                break
+            known.append(item.event)
     return events_as_of(known, as_of)
 
 
