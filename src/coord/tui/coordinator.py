@@ -57,6 +57,8 @@ class MeetingsScreen(CoordScreen):
         self._loading = False
         self.prefetched: MeetingDetail | None = None
         self._prefetch_timer: Timer | None = None
+        #: the log's head when the meeting read ahead was read
+        self._prefetch_head = -1
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -166,6 +168,7 @@ class MeetingsScreen(CoordScreen):
         ):
             return
         store, now = self.workspace.database.store, self.workspace.now()
+        self._prefetch_head = self.coord_app.head
         self.background(
             lambda: meeting_detail(store, meeting_id, now=now), self._got_ahead, group="ahead"
         )
@@ -197,4 +200,7 @@ class MeetingsScreen(CoordScreen):
         ahead = self.prefetched
         if ahead is not None and ahead.meeting.meeting_id != meeting_id:
             ahead = None
-        self.app.push_screen(MeetingScreen(meeting_id, ahead))
+        # nothing appended since it was read: the meeting screen need not read it again
+        # (an append noticed later reloads it, as on any screen)
+        current = ahead is not None and self._prefetch_head == self.coord_app.head
+        self.app.push_screen(MeetingScreen(meeting_id, ahead, current=current, sites=self.sites))

@@ -4,7 +4,7 @@ missing item, and every event a coordinator records, from the keyboard."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar
 
@@ -59,46 +59,56 @@ class MeetingScreen(CoordScreen):
         "transfers requested for each, with their status, method, age and chases. Tab "
         "moves between the cases and the items; transfer keys act on the highlighted "
         "transfer. Every form checks the rules as you type; nothing is written if they "
-        "refuse."
+        "refuse. The footer shows the main keys; ? lists them all."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="meeting.back"),
         Binding("m", "missing_filter", "Filter missing", id="meeting.filter"),
         Binding("l", "list_case", "List case", id="meeting.list"),
         Binding("i", "item_received", "Item received", id="meeting.item_received"),
-        Binding("w", "item_waived", "Waive item", id="meeting.item_waived"),
+        Binding("w", "item_waived", "Waive item", show=False, id="meeting.item_waived"),
         Binding("t", "request_transfer", "Request transfer", id="meeting.transfer"),
-        Binding("s", "transfer_sent", "Sent", id="meeting.transfer_sent"),
+        Binding("s", "transfer_sent", "Sent", show=False, id="meeting.transfer_sent"),
         Binding("c", "chase", "Chase", id="meeting.chase"),
         Binding("v", "transfer_received", "Received", id="meeting.transfer_received"),
-        Binding("x", "transfer_failed", "Failed", id="meeting.transfer_failed"),
-        Binding("a", "attendance", "Attendance", id="meeting.attendance"),
-        Binding("k", "technical_issue", "Technical issue", id="meeting.issue"),
+        Binding("x", "transfer_failed", "Failed", show=False, id="meeting.transfer_failed"),
+        Binding("a", "attendance", "Attendance", show=False, id="meeting.attendance"),
+        Binding("k", "technical_issue", "Technical issue", show=False, id="meeting.issue"),
         Binding("d", "discussed", "Discussed", id="meeting.discussed"),
         Binding("D", "deferred", "Deferred", key_display="D", id="meeting.deferred"),
         Binding("r", "relist", "Relist", id="meeting.relist"),
-        Binding("g", "agree_action", "Agree action", id="meeting.action_agreed"),
+        Binding("g", "agree_action", "Agree action", show=False, id="meeting.action_agreed"),
         Binding(
             "G",
             "complete_action",
             "Complete action",
             key_display="G",
+            show=False,
             id="meeting.action_completed",
         ),
-        Binding("o", "outcome_communicated", "Outcome sent", id="meeting.outcome"),
-        Binding("p", "timeline", "Patient timeline", id="meeting.timeline"),
+        Binding("o", "outcome_communicated", "Outcome sent", show=False, id="meeting.outcome"),
+        Binding("p", "timeline", "Patient timeline", show=False, id="meeting.timeline"),
     ]
 
-    def __init__(self, meeting_id: str, detail: MeetingDetail | None = None) -> None:
-        """``detail``, when the meetings list has read it ahead, is shown at once (and
-        read again)."""
+    def __init__(
+        self,
+        meeting_id: str,
+        detail: MeetingDetail | None = None,
+        *,
+        current: bool = False,
+        sites: Sequence[Site] = (),
+    ) -> None:
+        """``detail``, when the meetings list has read it ahead, is shown at once; it is
+        read again unless ``current`` (nothing appended to the log since). ``sites``
+        (the forms' choices), when the list has them, are not read again."""
         super().__init__()
         self.meeting_id = meeting_id
         self._ahead = detail
+        self._skip_reload = current and detail is not None
         self.detail: MeetingDetail | None = None
         self.shown: list[CaseReadiness] = []
         self.item_rows: list[tuple[ItemStatus | None, TransferStatus | None]] = []
-        self.sites: list[Site] = []
+        self.sites: list[Site] = list(sites)
         #: None: every case; "": cases missing any item now; else cases missing that item
         self.missing: str | None = None
 
@@ -140,6 +150,9 @@ class MeetingScreen(CoordScreen):
     # --- loading ------------------------------------------------------------------------
 
     def reload(self) -> None:
+        if self._skip_reload:
+            self._skip_reload = False
+            return
         store, now, meeting_id = (
             self.workspace.database.store,
             self.workspace.now(),
