@@ -17,6 +17,7 @@ headless at 120x40 (layout and rendering included, no terminal output).
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import shutil
 import statistics
@@ -221,7 +222,8 @@ def main() -> None:
             text += f"  ({ms / baseline:.1f}x the bare query, {baseline:.1f} ms)"
         return text
 
-    print(f"median of {args.runs} runs, headless at 120x40:")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"median of {args.runs} runs, headless at 120x40 (load average {load}):")
     print(
         line(
             "first paint (open database -> meetings shown)",
