@@ -17,8 +17,8 @@ headless at 120x40 (layout and rendering included, no terminal output).
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
