@@ -6,13 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from coord.events import Event
 from coord.events.types import EventRetracted
 from coord.store.log import EventStore
-from coord.store.rows import decode_row
-from coord.store.schema import events
+from coord.store.log_pages import newest_events, retractions_of
 
 #: data fields never shown (SPEC: logs never show NHS numbers)
 HIDDEN_FIELDS = frozenset({"nhs_number"})
@@ -45,21 +42,15 @@ def _short(value: Any) -> str:
 def log_page(store: EventStore, *, before: int | None = None, limit: int = 100) -> list[LogEntry]:
     """Up to ``limit`` events before global position ``before`` (the newest when None),
     newest first."""
-    query = select(events).order_by(events.c.position.desc()).limit(limit)
-    if before is not None:
-        query = query.where(events.c.position < before)
     with store.reading() as reader:
-        rows = reader.connection.execute(query).all()
-        decoded = [(row.position, row.stream, decode_row(row)) for row in rows]
-        keys = [f"event:{event.event_id}" for _, _, event in decoded]
-        retractions = reader.referrers_of_keys(keys)
-        reasons: dict[str, str] = {}
-        for key, referrers in retractions.items():
-            for referrer in referrers:
-                found = reader.find_event(referrer.event_id)
-                if found is not None and isinstance(found.event.data, EventRetracted):
-                    reasons[key.removeprefix("event:")] = found.event.data.reason
+        page = newest_events(reader.connection, before=before, limit=limit)
+        retractions = retractions_of(reader.connection, [p.event.event_id for p in page])
     return [
-        LogEntry(position, stream, event, reasons.get(event.event_id))
-        for position, stream, event in decoded
+        LogEntry(p.position, p.stream, p.event, _reason(retractions.get(p.event.event_id)))
+        for p in page
     ]
+
+
+def _reason(retraction: Event | None) -> str | None:
+    data = retraction.data if retraction is not None else None
+    return data.reason if isinstance(data, EventRetracted) else None

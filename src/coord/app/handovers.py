@@ -2,7 +2,9 @@
 (unacknowledged for more than 48 hours), declined, and acknowledged but not completed.
 
 Read from the handover read model (one row per handover, kept in every append
-transaction), filtered, counted and paged in SQL: the board never loads every handover.
+transaction), filtered, counted and paged in SQL by :mod:`coord.store.handover_board`:
+the board never loads every handover. How long a handover may wait unacknowledged is
+decided here.
 """
 
 from __future__ import annotations
@@ -11,14 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
-
-from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select
 
 from coord.projections.codec import from_payload
 from coord.reports.records import Handover
-from coord.store.log import EventStore
-from coord.store.schema import read_models
+from coord.store.handover_board import HandoverStanding, count_by_standing, handover_payloads
+from coord.store.log import EventStore, LogSession
 
 #: unacknowledged for longer than this, a handover is overdue (SPEC §6:
 #: ``acknowledged_within_48h``)
@@ -44,42 +43,19 @@ class BoardPage:
     offset: int
 
 
-def _field(name: str) -> ColumnElement[Any]:
-    value: ColumnElement[Any] = read_models.c.payload[name].as_string()
-    return value
+#: the standing of the handovers each column shows
+STANDING: Mapping[BoardColumn, HandoverStanding] = {
+    BoardColumn.awaiting: "awaiting",
+    BoardColumn.overdue: "overdue",
+    BoardColumn.declined: "declined",
+    BoardColumn.unfinished: "unfinished",
+}
 
 
-def _status(column: BoardColumn, now: datetime) -> ColumnElement[bool]:
-    """Whether a handover row is in ``column`` at ``now``."""
-    unanswered = and_(_field("acknowledged_at").is_(None), _field("declined_at").is_(None))
-    if column is BoardColumn.awaiting:
-        return and_(unanswered, read_models.c.at >= now - OVERDUE_AFTER)
-    if column is BoardColumn.overdue:
-        return and_(unanswered, read_models.c.at < now - OVERDUE_AFTER)
-    if column is BoardColumn.declined:
-        return _field("declined_at").is_not(None)
-    return and_(_field("acknowledged_at").is_not(None), _field("completed_at").is_(None))
-
-
-def _handovers(site: str | None) -> ColumnElement[bool]:
-    """The handover rows (from or to ``site``, when given)."""
-    if site is None:
-        return read_models.c.kind == "handover"
-    return and_(
-        read_models.c.kind == "handover",
-        or_(_field("from_site") == site, _field("to_site") == site),
-    )
-
-
-def _counts(connection: Connection, now: datetime, site: str | None) -> dict[BoardColumn, int]:
-    """Every column's count in one pass over the handover rows."""
-    columns = list(BoardColumn)
-    row = connection.execute(
-        select(
-            *(func.coalesce(func.sum(case((_status(c, now), 1), else_=0)), 0) for c in columns)
-        ).where(_handovers(site))
-    ).one()
-    return {column: int(value) for column, value in zip(columns, row, strict=True)}
+def _counts(reader: LogSession, now: datetime, site: str | None) -> dict[BoardColumn, int]:
+    """Every column's count at ``now``, in one pass over the handover rows."""
+    counts = count_by_standing(reader.connection, overdue_before=now - OVERDUE_AFTER, site=site)
+    return {column: counts[STANDING[column]] for column in BoardColumn}
 
 
 def board_counts(
@@ -87,7 +63,7 @@ def board_counts(
 ) -> Mapping[BoardColumn, int]:
     """How many handovers each column holds at ``now`` (``site``: from or to that site)."""
     with store.reading() as reader:
-        return _counts(reader.connection, now, site)
+        return _counts(reader, now, site)
 
 
 def board_page(
@@ -114,20 +90,17 @@ def load_board(
     limit: int = 50,
 ) -> tuple[Mapping[BoardColumn, int], BoardPage]:
     """Every column's count and a page of ``column``, from one snapshot."""
-    order: tuple[ColumnElement[Any], ...] = (read_models.c.at, read_models.c.owner)
-    if column is BoardColumn.declined:
-        # canonical UTC text ("...Z") sorts as time does
-        order = (_field("declined_at").desc(), read_models.c.owner)
     with store.reading() as reader:
-        counts = _counts(reader.connection, now, site)
-        rows = reader.connection.execute(
-            select(read_models.c.payload)
-            .where(_handovers(site), _status(column, now))
-            .order_by(*order)
-            .limit(limit)
-            .offset(offset)
+        counts = _counts(reader, now, site)
+        payloads = handover_payloads(
+            reader.connection,
+            STANDING[column],
+            overdue_before=now - OVERDUE_AFTER,
+            site=site,
+            offset=offset,
+            limit=limit,
         )
-        handovers = tuple(from_payload(Handover, row.payload) for row in rows)
+    handovers = tuple(from_payload(Handover, p) for p in payloads)
     return counts, BoardPage(column, handovers, counts[column], offset)
 
 

@@ -3,19 +3,18 @@ first, paged in SQL), a meeting's cases with each required item present, missing
 waived at the cutoff and now, and the transfers behind each item.
 
 Everything comes from the read models the projections keep (the reports' own fold:
-listings, readiness at cutoff, first arrivals, transfers), and from a case's own stream
-for what the read models do not hold (actions, outcomes). Nothing here loads every row.
+listings, readiness at cutoff, first arrivals, transfers; read by
+:mod:`coord.store.meeting_lists` and :mod:`coord.store.readmodels`), and from a case's
+own stream for what the read models do not hold (actions, outcomes). Nothing here loads
+every row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
-
-from sqlalchemy import ColumnElement, Connection, and_, func, select, true
-from sqlalchemy import case as sql_case
 
 from coord.events import Event
 from coord.events.types import (
@@ -35,9 +34,10 @@ from coord.reports.records import (
     Meeting,
     Transfer,
 )
+from coord.store import meeting_lists
 from coord.store.log import EventStore, LogSession
 from coord.store.readmodels import payloads_by_owner, payloads_by_ref
-from coord.store.schema import events, read_models
+from coord.store.streams import streams_of_kind
 
 ItemState = Literal["present", "missing", "waived"]
 CaseState = Literal["open", "discussed", "deferred"]
@@ -66,13 +66,6 @@ class MeetingsPage:
     upcoming: int
 
 
-def _meeting_filter(pathway: str | None) -> ColumnElement[bool]:
-    condition = read_models.c.kind == "meeting"
-    if pathway:
-        condition = and_(condition, read_models.c.payload["pathway"].as_string() == pathway)
-    return condition
-
-
 def meetings_page(
     store: EventStore,
     *,
@@ -85,80 +78,29 @@ def meetings_page(
     ones, the most recent first; ``limit`` of them from ``offset``."""
     with store.reading() as reader:
         conn = reader.connection
-        where = _meeting_filter(pathway)
-        upcoming = int(
-            conn.execute(
-                select(func.count()).select_from(read_models).where(where, read_models.c.at >= now)
-            ).scalar_one()
-        )
-        past = int(
-            conn.execute(
-                select(func.count()).select_from(read_models).where(where, read_models.c.at < now)
-            ).scalar_one()
-        )
+        upcoming, past = meeting_lists.count_meetings(conn, pathway=pathway, now=now)
         payloads: list[dict[str, Any]] = []
         if offset < upcoming:
-            payloads += _payloads(
-                conn,
-                select(read_models.c.payload)
-                .where(where, read_models.c.at >= now)
-                .order_by(read_models.c.at, read_models.c.owner)
-                .offset(offset)
-                .limit(limit),
+            payloads += meeting_lists.upcoming_meeting_payloads(
+                conn, pathway=pathway, now=now, offset=offset, limit=limit
             )
         if len(payloads) < limit:
-            payloads += _payloads(
+            payloads += meeting_lists.past_meeting_payloads(
                 conn,
-                select(read_models.c.payload)
-                .where(where, read_models.c.at < now)
-                .order_by(read_models.c.at.desc(), read_models.c.owner)
-                .offset(max(0, offset - upcoming))
-                .limit(limit - len(payloads)),
+                pathway=pathway,
+                now=now,
+                offset=max(0, offset - upcoming),
+                limit=limit - len(payloads),
             )
         meetings = [from_payload(Meeting, p) for p in payloads]
-        rows = _summaries(conn, meetings)
-    return MeetingsPage(tuple(rows), upcoming + past, upcoming)
+        counts = meeting_lists.case_counts(conn, [m.meeting_id for m in meetings])
+    rows = tuple(_summary(m, counts.get(m.meeting_id)) for m in meetings)
+    return MeetingsPage(rows, upcoming + past, upcoming)
 
 
-def _payloads(conn: Connection, query: Any) -> list[dict[str, Any]]:
-    return [row.payload for row in conn.execute(query)]
-
-
-def _summaries(conn: Connection, meetings: Sequence[Meeting]) -> list[MeetingSummary]:
-    """Each meeting with counts of its listings (and those ready at cutoff), discussions
-    and deferrals: counted in SQL over the read models' rows naming the meetings."""
-    ids = sorted({m.meeting_id for m in meetings})
-    ready = read_models.c.payload["ready_at_cutoff"].as_boolean()
-    counts: dict[tuple[str, str], int] = {}
-    ready_counts: dict[str, int] = {}
-    if ids:
-        rows = conn.execute(
-            select(
-                read_models.c.kind,
-                read_models.c.ref,
-                func.count(),
-                func.sum(sql_case((ready == true(), 1), else_=0)),
-            )
-            .where(
-                read_models.c.kind.in_(("listing", "discussion", "deferral")),
-                read_models.c.ref.in_(ids),
-            )
-            .group_by(read_models.c.kind, read_models.c.ref)
-        )
-        for kind, ref, count, ready_count in rows:
-            counts[(kind, ref)] = int(count)
-            if kind == "listing":
-                ready_counts[ref] = int(ready_count or 0)
-    return [
-        MeetingSummary(
-            meeting=m,
-            listed=counts.get(("listing", m.meeting_id), 0),
-            ready_at_cutoff=ready_counts.get(m.meeting_id, 0),
-            discussed=counts.get(("discussion", m.meeting_id), 0),
-            deferred=counts.get(("deferral", m.meeting_id), 0),
-        )
-        for m in meetings
-    ]
+def _summary(meeting: Meeting, counts: meeting_lists.CaseCounts | None) -> MeetingSummary:
+    c = counts or meeting_lists.CaseCounts()
+    return MeetingSummary(meeting, c.listed, c.ready_at_cutoff, c.discussed, c.deferred)
 
 
 def find_meeting(store: EventStore, meeting_id: str) -> Meeting | None:
@@ -178,12 +120,8 @@ def upcoming_meetings(
     """The next meetings of ``pathway`` scheduled after ``after`` (for a relisting)."""
     excluded = set(exclude)
     with store.reading() as reader:
-        payloads = _payloads(
-            reader.connection,
-            select(read_models.c.payload)
-            .where(_meeting_filter(pathway), read_models.c.at > after)
-            .order_by(read_models.c.at, read_models.c.owner)
-            .limit(limit + len(excluded)),
+        payloads = meeting_lists.meeting_payloads_after(
+            reader.connection, pathway=pathway, after=after, limit=limit + len(excluded)
         )
     meetings = [from_payload(Meeting, p) for p in payloads]
     return [m for m in meetings if m.meeting_id not in excluded][:limit]
@@ -264,17 +202,6 @@ def _state(facts: Facts, case_id: str, item: str, at: datetime) -> ItemState:
     return "waived" if arrival.arrived_by == "waived" else "present"
 
 
-def _cases_naming(conn: Connection, kind: str, meeting_id: str) -> set[str]:
-    """The cases with a ``kind`` row (discussion, deferral) naming the meeting: their
-    owners only, no payload decoded."""
-    rows = conn.execute(
-        select(read_models.c.owner).where(
-            read_models.c.kind == kind, read_models.c.ref == meeting_id
-        )
-    )
-    return {row.owner.removeprefix("case:") for row in rows}
-
-
 def meeting_detail(store: EventStore, meeting_id: str, *, now: datetime) -> MeetingDetail | None:
     """The cases listed for a meeting (in listing order) with their readiness."""
     with store.reading() as reader:
@@ -299,8 +226,8 @@ def meeting_detail(store: EventStore, meeting_id: str, *, now: datetime) -> Meet
             for a in (from_payload(Arrival, p) for p in payloads_by_owner(conn, "arrival", owners))
         }
         transfers = [from_payload(Transfer, p) for p in payloads_by_ref(conn, "transfer", case_ids)]
-        discussed = _cases_naming(conn, "discussion", meeting_id)
-        deferred = _cases_naming(conn, "deferral", meeting_id)
+        discussed = meeting_lists.cases_naming(conn, "discussion", meeting_id)
+        deferred = meeting_lists.cases_naming(conn, "deferral", meeting_id)
     facts = Facts(
         cases=cases,
         listings=tuple(listings),
@@ -412,21 +339,11 @@ class Site:
     name: str
 
 
-def _streams_of_kind(conn: Connection, kind: str) -> list[str]:
-    """The streams ``<kind>:...`` (a range scan of the (stream, version) index)."""
-    rows = conn.execute(
-        select(events.c.stream)
-        .where(events.c.stream >= f"{kind}:", events.c.stream < f"{kind};", events.c.version == 1)
-        .order_by(events.c.stream)
-    )
-    return [row.stream for row in rows]
-
-
 def sites(store: EventStore) -> list[Site]:
     """The registered (non-retracted) sites, by id."""
     found: list[Site] = []
     with store.reading() as reader:
-        for stream in _streams_of_kind(reader.connection, "site"):
+        for stream in streams_of_kind(reader.connection, "site"):
             for event in live_events(reader, stream):
                 if isinstance(event.data, SiteRegistered):
                     found.append(Site(event.data.site_id, event.data.name))
@@ -436,4 +353,4 @@ def sites(store: EventStore) -> list[Site]:
 def pathways(store: EventStore) -> list[str]:
     """The pathways that have a protocol published."""
     with store.reading() as reader:
-        return [s.partition(":")[2] for s in _streams_of_kind(reader.connection, "protocol")]
+        return [s.partition(":")[2] for s in streams_of_kind(reader.connection, "protocol")]

@@ -11,15 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, distinct, func, select
-
 from coord.events import Event
 from coord.events.types import EventRetracted, PatientRegistered
 from coord.store.log import EventStore
-from coord.store.rows import decode_row
-from coord.store.schema import event_references, events
-
-_IN_BATCH = 500
+from coord.store.log_pages import count_events_of_streams, events_of_streams, retractions_of
+from coord.store.streams import patient_streams
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,23 +50,6 @@ class TimelinePage:
     streams: tuple[str, ...]
 
 
-def patient_streams(connection: Connection, patient_id: str) -> tuple[str, ...]:
-    """The patient's own stream and every stream whose events name the patient, sorted."""
-    own = f"patient:{patient_id}"
-    rows = connection.execute(
-        select(distinct(events.c.stream))
-        .join_from(event_references, events, event_references.c.position == events.c.position)
-        .where(event_references.c.key == own)
-    )
-    named = {row[0] for row in rows}
-    present = connection.execute(
-        select(events.c.stream).where(events.c.stream == own).limit(1)
-    ).first()
-    if present is not None:
-        named.add(own)
-    return tuple(sorted(named))
-
-
 def timeline_page(
     store: EventStore, patient_id: str, *, offset: int = 0, limit: int = 100
 ) -> TimelinePage:
@@ -80,38 +59,20 @@ def timeline_page(
         streams = patient_streams(connection, patient_id)
         if not streams:
             return TimelinePage(patient_id, (), 0, offset, ())
-        in_streams = events.c.stream.in_(streams)
-        rows = connection.execute(
-            select(events).where(in_streams).order_by(events.c.position).limit(limit).offset(offset)
-        ).all()
-        total = connection.execute(
-            select(func.count()).select_from(events).where(in_streams)
-        ).scalar_one()
-        decoded = [(row.position, row.stream, decode_row(row)) for row in rows]
-        retractions = _retractions_of(connection, [event.event_id for _, _, event in decoded])
+        page = events_of_streams(connection, streams, offset=offset, limit=limit)
+        total = count_events_of_streams(connection, streams)
+        retractions = retractions_of(connection, [p.event.event_id for p in page])
     entries = tuple(
-        TimelineEntry(position, stream, event, retractions.get(event.event_id))
-        for position, stream, event in decoded
+        TimelineEntry(p.position, p.stream, p.event, _retraction(retractions.get(p.event.event_id)))
+        for p in page
     )
-    return TimelinePage(patient_id, entries, int(total), offset, streams)
+    return TimelinePage(patient_id, entries, total, offset, streams)
 
 
-def _retractions_of(connection: Connection, event_ids: list[str]) -> dict[str, Retraction]:
-    """The retraction of each of these events that has one (at most one may)."""
-    found: dict[str, Retraction] = {}
-    for start in range(0, len(event_ids), _IN_BATCH):
-        keys = [f"event:{i}" for i in event_ids[start : start + _IN_BATCH]]
-        rows = connection.execute(
-            select(events)
-            .join_from(event_references, events, event_references.c.position == events.c.position)
-            .where(event_references.c.key.in_(keys))
-        )
-        for row in rows:
-            event = decode_row(row)
-            data = event.data
-            if isinstance(data, EventRetracted):
-                found[data.event_id] = Retraction(event.event_id, data.reason, event)
-    return found
+def _retraction(event: Event | None) -> Retraction | None:
+    if event is None or not isinstance(event.data, EventRetracted):
+        return None
+    return Retraction(event.event_id, event.data.reason, event)
 
 
 #: data fields left out of a one-line summary (the subject is shown on its own)
