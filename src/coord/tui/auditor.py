@@ -28,8 +28,8 @@ from coord.app.auditing import (
     run_query,
     table_of,
 )
+from coord.app.rendering import OutputFormat, render
 from coord.app.trends import TRENDS, Trend
-from coord.cli.rendering import OutputFormat, render
 from coord.reports import REPORTS, GapsReport
 from coord.tui.base import CoordScreen
 from coord.tui.prompt import PromptScreen

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, Static
 
+from coord.app.messages import message_for
 from coord.app.recording import EventRejected
 from coord.events import Event, EventData, describe_errors
 from coord.tui.workspace import Workspace, format_local, parse_local
@@ -300,6 +301,4 @@ class FormScreen(ModalScreen[Event | None]):
 
 def describe_failure(error: BaseException) -> str:
     """A failure in words for the UI (the CLI's messages, without the exit status)."""
-    from coord.cli.errors import message_for
-
     return message_for(error)[0]
