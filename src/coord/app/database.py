@@ -12,13 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from coord.projections.projector import Projector
 from coord.projections.rebuild import rebuild
-from coord.store.engine import create_engine_for
+from coord.store.engine import Engine, create_engine_for, describe_url, sqlite_file
 from coord.store.log import EventStore
 from coord.store.migrate import check_schema, current_time_zone, upgrade
 from coord.store.readmodels import checkpoint
@@ -38,27 +34,13 @@ def resolve_url(db: str | None) -> str:
 
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL or plain path; None for other databases or in-memory."""
-    if "://" not in url:
-        return Path(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return None
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return None
-    if parsed.database == ":memory:":
-        return None
-    return Path(parsed.database)
+    file = sqlite_file(url)
+    return None if file is None else Path(file)
 
 
 def describe(url: str) -> str:
     """The URL with any password hidden, for messages."""
-    if "://" not in url:
-        return url
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+    return describe_url(url)
 
 
 @dataclass

@@ -15,6 +15,14 @@ from coord.app.database import DB_ENV, describe, initialise, sqlite_path
 from coord.app.demo import DEMO_DB_ENV, Headline, default_demo_path, headline, load_demo, today_utc
 from coord.cli.errors import stderr
 from coord.cli.progress import progress_bar
+from coord.cli.tui_command import (
+    RoleOption,
+    SiteOption,
+    UserOption,
+    actor_from_options,
+    interactive,
+    run_tui,
+)
 
 
 def _percent(value: Decimal | float | None) -> str:
@@ -111,8 +119,8 @@ def demo(
         bool,
         typer.Option(
             "--no-tui",
-            help="Print the headline figures and exit (the terminal UI is not built yet, "
-            "so this is what the demo does for now).",
+            help="Print the headline figures and exit instead of opening the terminal UI "
+            "(also what happens when no terminal is attached).",
         ),
     ] = False,
     fresh: Annotated[
@@ -126,6 +134,9 @@ def demo(
     scale: Annotated[
         float, typer.Option("--scale", min=0.01, max=20, help="Multiplies patient volume.")
     ] = 1.0,
+    user: UserOption = None,
+    role: RoleOption = None,
+    site: SiteOption = None,
 ) -> None:
     """Load a year of a fictional 12-hospital cancer network and show what coord measures.
 
@@ -133,8 +144,11 @@ def demo(
     SMDT meetings and discussions, transfers of images and pathology, handovers, with the
     early "teething" problems fading over the year — then prints the headline figures:
     completeness of information at discussions by site, transfer turnaround by method,
-    handover acknowledgement and the day-38 referral rate. Later runs reuse the database.
+    handover acknowledgement and the day-38 referral rate — then opens the terminal UI
+    (coord tui) on it, recording as --user/--role/--site. Later runs reuse the database.
     """
+    actor = actor_from_options(user, role, site)
+    open_ui = not no_tui and interactive()
     url = db or str(default_demo_path())
     path = sqlite_path(url)
     if fresh:
@@ -172,7 +186,10 @@ def demo(
                         on_import=imported,
                     )
             stderr.print(f"loaded {count} events", markup=False)
-        figures = headline(database)
+        figures = None if open_ui else headline(database)
+        if open_ui:
+            run_tui(database, actor)
+            return
     finally:
         database.close()
     if figures is None:

@@ -7,7 +7,13 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from coord.cli import demo_command, generate_command, log_commands, report_commands
+from coord.cli import (
+    demo_command,
+    generate_command,
+    log_commands,
+    report_commands,
+    tui_command,
+)
 from coord.cli.errors import report
 
 app = typer.Typer(
@@ -27,6 +33,7 @@ log_commands.register(app)
 report_commands.register(app)
 generate_command.register(app)
 demo_command.register(app)
+tui_command.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

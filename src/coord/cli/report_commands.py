@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from coord.app.database import open_database, resolve_url
+from coord.app.rendering import OutputFormat, render
 from coord.app.reporting import build_gaps, build_report
 from coord.cli.log_commands import DbOption
-from coord.cli.rendering import OutputFormat, render
 from coord.events import parse_date, parse_timestamp
 from coord.reports import REPORTS, Period
 

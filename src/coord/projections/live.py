@@ -10,8 +10,6 @@ from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
-
 from coord.projections.codec import from_payload
 from coord.reports import Facts, Period
 from coord.reports.records import (
@@ -24,6 +22,7 @@ from coord.reports.records import (
     Referral,
     Transfer,
 )
+from coord.store.engine import Connection
 from coord.store.readmodels import payloads_between, payloads_by_owner, payloads_by_ref
 
 

@@ -15,6 +15,20 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError
+
+#: ``Engine`` and ``Connection`` are exported so that layers above the store can name the
+#: engine and connection it hands them without importing SQLAlchemy themselves.
+__all__ = [
+    "WRITE",
+    "Connection",
+    "Engine",
+    "create_engine_for",
+    "describe_url",
+    "is_postgresql",
+    "normalise_url",
+    "sqlite_file",
+]
 
 #: Execution option marking a connection whose next transaction writes (SQLite: BEGIN IMMEDIATE).
 WRITE = "coord_write"
@@ -38,6 +52,32 @@ def normalise_url(url: str) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite ``--db`` value (a plain path or a ``sqlite://`` URL); None for
+    other databases, in-memory SQLite, or a URL that cannot be parsed."""
+    if "://" not in url:
+        return url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:":
+        return None
+    return parsed.database
+
+
+def describe_url(url: str) -> str:
+    """A ``--db`` value with any password hidden, for messages."""
+    if "://" not in url:
+        return url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def create_engine_for(url: str) -> Engine:

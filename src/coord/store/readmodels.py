@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import ColumnElement, Connection, delete, insert, select, text
 
 from coord.store.schema import (
     READ_MODEL_INDEXES,
@@ -34,6 +34,13 @@ class ModelRow:
     at: datetime | None
     ref: str | None
     payload: dict[str, Any]
+
+
+def payload_text(name: str) -> ColumnElement[Any]:
+    """A payload member of the read models' rows as text (SQL NULL when absent or null),
+    for filtering and ordering in SQL."""
+    value: ColumnElement[Any] = read_models.c.payload[name].as_string()
+    return value
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -1,5 +1,6 @@
 """Rendering reports and the gaps query: ``json`` (the SPEC's shape), ``csv`` and
-``table`` (rich, readable in an 80-column terminal)."""
+``table`` (rich, readable in an 80-column terminal). Shared by ``coord report`` and the
+auditor's screen, so that a saved CSV is the same from both."""
 
 from __future__ import annotations
 
