@@ -23,6 +23,10 @@ from coord.events.types import (
 
 #: A case is listed at most this many times; the last listing is always discussed.
 MAX_LISTINGS = 3
+#: The share of cases a coordinator books for the meeting after the next one (a staging
+#: result or the patient's clinic is due after the next cutoff), so the lists of the
+#: coming fortnight fill up ahead of time.
+LISTED_AHEAD = 0.3
 
 
 @dataclass(eq=False, slots=True)
@@ -52,6 +56,8 @@ def case(
         listed_at = world.working(listed_at + DAY)
         yield Sleep(listed_at)
         meeting = meeting_for_listing(world, pathway, listed_at)
+    if meeting.cutoff >= listed_at and world.chance(LISTED_AHEAD):
+        meeting = world.meeting_after(meeting) or meeting
     case_id = world.next_id("C")
     required = world.required_items(pathway.name, listed_at)
     yield Emit(

@@ -39,18 +39,24 @@ def generate(
     out: BinaryIO,
     scale: float = 1.0,
     start: date = DEFAULT_START,
+    until: date | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write ``months`` of activity from ``start`` to ``out``; returns the number of events.
 
-    ``scale`` multiplies patient volume. Lifecycles still in flight at the end are left
-    open, as they would be in a real log.
+    ``until`` (a local date after ``start``), when given, is the first day not generated,
+    in place of ``months`` after ``start``. ``scale`` multiplies patient volume.
+    Lifecycles still in flight at the end are left open, as they would be in a real log:
+    the next meetings' lists are being prepared, transfers and handovers are under way.
     """
     if months < 1:
         raise ValueError("months must be at least 1")
     if scale <= 0:
         raise ValueError("scale must be positive")
-    world = World(network, seed=seed, months=months, scale=scale, start=start)
+    end = add_months(start, months) if until is None else until
+    if end <= start:
+        raise ValueError("the period must end after it starts")
+    world = World(network, seed=seed, scale=scale, start=start, end=end)
     engine = Engine(
         out, id_rng=Random(f"coord-demo-ids:{seed}"), end=world.end, on_progress=on_progress
     )

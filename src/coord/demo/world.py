@@ -55,15 +55,15 @@ class World:
     """The network's state while generating: meetings, protocols, counters."""
 
     def __init__(
-        self, network: Network, *, seed: int, months: int, scale: float, start: date
+        self, network: Network, *, seed: int, scale: float, start: date, end: date
     ) -> None:
         self.net = network
         self.tz = network.time_zone
         self.rng = Random(seed)
         self.scale = scale
         self.start = self.at(start, time(0, 0))
-        self.end = self.at(add_months(start, months), time(0, 0))
-        self.revision_at = self._revision_moment(start, months)
+        self.end = self.at(end, time(0, 0))
+        self.revision_at = self._revision_moment(start, end)
         self.engine: Engine | None = None
         self.meetings: dict[str, deque[Meeting]] = {p.name: deque() for p in network.pathways}
         self.protocols: dict[str, list[tuple[int, tuple[str, ...]]]] = {
@@ -106,13 +106,11 @@ class World:
                 day += timedelta(days=1)
         return self.at(day, WORK_START) + self.rng.randrange(0, 90 * MINUTE)
 
-    def _revision_moment(self, start: date, months: int) -> int:
+    def _revision_moment(self, start: date, end: date) -> int:
         """A quiet instant mid-period: the first Saturday noon on or after the midpoint.
         Cases are listed on weekdays only (and recorded within the hour), so every listing
         before this moment is in the log before it and none occurs at or after it."""
-        middle = self.local(
-            (self.at(start, time(0, 0)) + self.at(add_months(start, months), time(0, 0))) // 2
-        ).date()
+        middle = self.local((self.at(start, time(0, 0)) + self.at(end, time(0, 0))) // 2).date()
         while middle.weekday() != 5:
             middle += timedelta(days=1)
         return self.at(middle, time(12, 0))
@@ -203,6 +201,14 @@ class World:
             if cutoff_by is not None and meeting.cutoff < cutoff_by:
                 continue
             return meeting
+        return None
+
+    def meeting_after(self, meeting: Meeting) -> Meeting | None:
+        """The pathway's next meeting on the calendar after ``meeting`` (None when it is not
+        scheduled yet)."""
+        for later in self.meetings[meeting.pathway.name]:
+            if later.scheduled_for > meeting.scheduled_for:
+                return later
         return None
 
     # --- lifecycles ---------------------------------------------------------------------
