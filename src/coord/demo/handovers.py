@@ -45,7 +45,9 @@ def handover(
         )
         teething = world.teething(initiated)
         local = world.actor(site.id, "cns")
-        responded = initiated + world.hours(site.handover_ack_hours * (1 + teething), 0.9)
+        responded = world.working(
+            initiated + world.hours(site.handover_ack_hours * (1 + teething), 0.9)
+        )
         if attempt == 0 and world.chance(b.handover_declined * (1 + teething)):
             yield Emit(
                 responded,
