@@ -32,8 +32,10 @@ def default_demo_path() -> Path:
 
 
 def demo_start(months: int, today: date) -> date:
-    """The Monday from which ``months`` of activity end before ``today``."""
-    start = add_months(today, -months) - timedelta(days=7)
+    """The go-live day: the Monday on or before ``today`` less ``months``. The activity runs
+    from there to the start of ``today``, so the meetings of the coming days are the ones
+    being prepared when the demo opens."""
+    start = add_months(today, -months)
     return start - timedelta(days=start.weekday())
 
 
@@ -51,8 +53,8 @@ def load_demo(
     on_generate: Callable[[int], None] | None = None,
     on_import: Callable[[int], None] | None = None,
 ) -> int:
-    """Generate ``months`` of activity ending before ``today`` and import it; return the
-    number of events imported."""
+    """Generate about ``months`` of activity up to the start of ``today`` (local time) and
+    import it; return the number of events imported."""
     start = demo_start(months, today)
     rejections: list[LineRejection] = []
     with tempfile.TemporaryDirectory(prefix="coord-demo-") as folder:
@@ -65,6 +67,7 @@ def load_demo(
                 out=out,
                 scale=scale,
                 start=start,
+                until=today,
                 on_progress=on_generate,
             )
         result = import_files(
