@@ -30,12 +30,17 @@ START = date(2025, 3, 3)
 FROM, TO = "2025-01-01", "2026-01-01"
 
 
-def generated_log(path: Path, *, seed: int = 3, months: int = 2, scale: float = 0.05) -> Path:
+def generated_log_bytes(*, seed: int = 3, months: int = 2, scale: float = 0.05) -> bytes:
     """A seeded log of the fictional network (event ids on every line, NHS numbers on
-    most patients) written to ``path``."""
+    most patients)."""
     out = io.BytesIO()
     generate(load_network(), seed=seed, months=months, out=out, scale=scale, start=START)
-    path.write_bytes(out.getvalue())
+    return out.getvalue()
+
+
+def generated_log(path: Path, *, seed: int = 3, months: int = 2, scale: float = 0.05) -> Path:
+    """:func:`generated_log_bytes` written to ``path``."""
+    path.write_bytes(generated_log_bytes(seed=seed, months=months, scale=scale))
     return path
 
 

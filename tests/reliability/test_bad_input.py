@@ -60,7 +60,8 @@ def db(db_url: str, base_log: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def templates(base_log: Path) -> dict[str, dict[str, Any]]:
-    """One event of every type (without its event id, so it is not a duplicate)."""
+    """One event of every type (without its event id, so it is not a duplicate); the types a
+    small generated log may lack are made from their counterparts."""
     found: dict[str, dict[str, Any]] = {}
     for line in base_log.read_text(encoding="utf-8").splitlines():
         event = json.loads(line)
@@ -77,6 +78,12 @@ def templates(base_log: Path) -> dict[str, dict[str, Any]]:
         **received,
         "type": "ItemWaived",
         "data": {**received["data"], "reason": "not needed"},
+    }
+    accepted = found["ReferralAccepted"]
+    found["ReferralRejected"] = {
+        **accepted,
+        "type": "ReferralRejected",
+        "data": {**accepted["data"], "reason": "not suitable for the specialist centre"},
     }
     return found
 
