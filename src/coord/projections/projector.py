@@ -10,6 +10,7 @@ inside the append transaction, so the read models always match the log.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from coord.domain.log import Accepted
 from coord.events import Event
@@ -17,7 +18,13 @@ from coord.events.types import CaseListed, CaseRelisted
 from coord.projections.rows import rows_of
 from coord.reports import derive_facts
 from coord.store.log import Writer
-from coord.store.readmodels import ModelRow, refs_of_owners, replace_owned, set_checkpoint
+from coord.store.readmodels import (
+    ModelRow,
+    network_time_zone,
+    refs_of_owners,
+    replace_owned,
+    set_checkpoint,
+)
 
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
 #: keep a new or retracted protocol version from changing a listed case's requirements)
@@ -41,11 +48,13 @@ class Projector:
         self._streams: dict[str, list[tuple[int, Event]]] = {}
         self._transfers_of: dict[str, set[str]] = {}
         self._cached = 0
+        self._zone: ZoneInfo | None = None
 
     def __call__(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
         if writer is not self._writer or self._cached > CACHE_LIMIT:
             self._writer, self._streams, self._cached = writer, {}, 0
             self._transfers_of = {}
+            self._zone = network_time_zone(writer.connection)
         for record, position in zip(records, positions, strict=True):
             case_id = getattr(record.event.data, "case_id", None)
             if record.event.type == "TransferRequested" and case_id is not None:
@@ -59,7 +68,9 @@ class Projector:
         owners = owners_of(records)
         transfers = {o for o in owners if o.startswith("transfer:")}
         simple = {o for o in owners if not o.startswith("case:")}
-        rows: list[ModelRow] = list(rows_of(derive_facts(self._events(writer, simple)), simple))
+        zone = self._zone_of(writer)
+        facts = derive_facts(self._events(writer, simple))
+        rows: list[ModelRow] = list(rows_of(facts, simple, time_zone=zone))
         # a transfer's case (before and after this change) counts its receipt as an arrival
         cases = {o for o in owners if o.startswith("case:")}
         before = refs_of_owners(writer.connection, "transfer", transfers)
@@ -105,7 +116,12 @@ class Projector:
         if related:
             # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
             events = self._events(writer, {case, *transfers, *related}, openers_only=True)
-        return list(rows_of(derive_facts(events), {case}))
+        return list(rows_of(derive_facts(events), {case}, time_zone=self._zone_of(writer)))
+
+    def _zone_of(self, writer: Writer) -> ZoneInfo:
+        if self._zone is None:
+            self._zone = network_time_zone(writer.connection)
+        return self._zone
 
 
 def _meetings_and_protocol(events: Sequence[Event]) -> Iterable[str]:
