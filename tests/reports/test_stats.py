@@ -86,3 +86,34 @@ def test_order_is_exact_where_floats_collide() -> None:
     assert float(values[0]) == float(values[2])  # floats alone cannot order them
     assert percentile(values, Fraction(1, 3)) == Fraction(1) + tiny
     assert percentile(values, Fraction(2, 3)) == Fraction(1) + 2 * tiny
+
+
+# --- whole numbers (the live reports' microseconds and days) -------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from coord.reports.stats import PERCENTILES, ranked, whole_percentile  # noqa: E402
+
+
+@given(st.lists(st.integers(-(10**12), 10**12), max_size=60))
+def test_percentiles_of_whole_numbers_read_only_their_ranks_and_agree(values: list[int]) -> None:
+    """The live reports keep only the ranks a percentile reads; the figure is the same as
+    the percentile of every value."""
+    kept = ranked(values)
+    assert len(kept) == len(values)
+    assert len(kept.at_rank) <= 4
+    for p in PERCENTILES:
+        assert whole_percentile(kept, p) == percentile(values, p)
+
+
+@given(
+    st.fractions(min_value=-(10**6), max_value=10**6, max_denominator=10**10),
+    st.integers(0, 6),
+)
+def test_rounding_in_whole_numbers_is_half_away_from_zero(value: Fraction, places: int) -> None:
+    """The rounding rule, checked against its definition with exact fractions."""
+    scaled = abs(value) * 10**places
+    whole = int(scaled) + (1 if scaled - int(scaled) >= Fraction(1, 2) else 0)
+    expected = Decimal(whole if value >= 0 else -whole).scaleb(-places)
+    assert round_half_away(value, places) == expected

@@ -12,10 +12,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from coord.events import Event
-from coord.projections.live import ReadModelsBehind, live_facts
-from coord.reports import GapsReport, Period, Report, compute, compute_gaps, gaps_query, report
+from coord.projections.live import ReadModelsBehind, aggregated_report, live_facts
+from coord.reports import (
+    REPORTS,
+    Facts,
+    GapsReport,
+    Period,
+    Report,
+    compute,
+    compute_gaps,
+    derive_facts,
+    gaps_query,
+    report,
+)
 from coord.store.log import EventStore, Reader
 from coord.store.readmodels import checkpoint
+
+_NO_FACTS: Facts = derive_facts(())
 
 
 def _events(store: EventStore) -> list[Event]:
@@ -34,8 +47,13 @@ def build_report(
     """The report ``name`` (SPEC §6) over ``period``, as known at ``as_of`` when given."""
     if as_of is not None:
         return compute(_events(store), name, period, by, time_zone, as_of=as_of)
+    if name not in REPORTS:
+        return report(_NO_FACTS, name, period, by, time_zone)  # names the reports there are
     with store.reading() as reader:
         _check_current(reader)
+        aggregated = aggregated_report(reader.connection, name, period, by, time_zone)
+        if aggregated is not None:
+            return aggregated
         facts = live_facts(reader.connection, name, period, time_zone)
     return report(facts, name, period, by, time_zone)
 

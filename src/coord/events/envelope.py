@@ -150,6 +150,41 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
     )
 
 
+def decode_stored(
+    *,
+    event_id: str,
+    type_name: str,
+    schema_version: int,
+    occurred_at: datetime,
+    recorded_at: datetime,
+    actor: Mapping[str, Any] | None,
+    data: Mapping[str, Any],
+    registry: Registry = DEFAULT_REGISTRY,
+) -> Event:
+    """An event as the store keeps it, already validated when it was appended: only its
+    ``data`` is turned into its type's model again (the envelope's fields are typed
+    columns; an older schema version takes the full path, upcasting included)."""
+    if schema_version != registry.latest_version(type_name):
+        raw: dict[str, Any] = {
+            "event_id": event_id, "type": type_name, "schema_version": schema_version,
+            "occurred_at": format_timestamp(occurred_at),
+            "recorded_at": format_timestamp(recorded_at), "data": data,
+        }  # fmt: skip
+        if actor:
+            raw["actor"] = actor
+        return decode_event(raw, registry)
+    return Event(
+        event_id=event_id,
+        type=type_name,
+        schema_version=schema_version,
+        occurred_at=occurred_at,
+        recorded_at=recorded_at,
+        actor=Actor.model_validate(actor) if actor else None,
+        data=_validate_data(registry.model(type_name), data, "data"),
+        written_data=data,
+    )
+
+
 def new_event(
     data: EventData,
     occurred_at: datetime,

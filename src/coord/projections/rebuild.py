@@ -9,7 +9,7 @@ from coord.events.types import EventRetracted
 from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, facts_of
 from coord.store.log import EventStore
-from coord.store.readmodels import swap_in
+from coord.store.readmodels import network_time_zone, swap_in
 
 
 def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None) -> tuple[int, int]:
@@ -27,5 +27,6 @@ def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None)
                 builder.apply(event)
             if on_progress is not None and read % 1000 == 0:
                 on_progress(1000)
-        rows = swap_in(writer.connection, rows_of(facts_of(builder)), position)
+        zone = network_time_zone(writer.connection)
+        rows = swap_in(writer.connection, rows_of(facts_of(builder), time_zone=zone), position)
     return read, rows

@@ -8,23 +8,96 @@ owns its record.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from coord.projections.codec import to_payload
-from coord.reports import Facts
-from coord.reports.records import Deferral, Discussion, Listing
+from coord.reports import Facts, days_since
+from coord.reports.records import (
+    Deferral,
+    Discussion,
+    Handover,
+    Listing,
+    Meeting,
+    Referral,
+    Transfer,
+)
 from coord.store.readmodels import ModelRow
 
 
-def rows_of(facts: Facts, owners: Collection[str] | None = None) -> Iterator[ModelRow]:
+def rows_of(
+    facts: Facts, owners: Collection[str] | None = None, *, time_zone: ZoneInfo
+) -> Iterator[ModelRow]:
     """Every row the read models hold for these facts (only those of ``owners``, when
-    given)."""
+    given); day counts are taken in ``time_zone``, the network's."""
     if owners is not None:
-        return (row for row in _rows(facts, set(owners)) if row.owner in owners)
-    return _rows(facts, None)
+        return (row for row in _rows(facts, set(owners), time_zone) if row.owner in owners)
+    return _rows(facts, None, time_zone)
 
 
-def _rows(facts: Facts, owners: set[str] | None) -> Iterator[ModelRow]:
+def elapsed_us(start: datetime, end: datetime | None) -> int | None:
+    """Whole microseconds from ``start`` to ``end`` (instants; None when ``end`` is)."""
+    if end is None:
+        return None
+    delta = end - start
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _flag(value: object) -> int:
+    return 0 if value is None else 1
+
+
+def figures_of(record: object, time_zone: ZoneInfo) -> dict[str, Any]:
+    """The figure columns of a record's row: what the reports group and count it by."""
+    if isinstance(record, Transfer):
+        return {
+            "from_site": record.from_site, "to_site": record.to_site, "item": record.item,
+            "method": record.method, "elapsed_us": elapsed_us(record.requested_at, record.received_at),
+            "failed": _flag(record.failed_at), "chases": record.chases,
+        }  # fmt: skip
+    if isinstance(record, Handover):
+        return {
+            "from_site": record.from_site, "to_site": record.to_site,
+            "elapsed_us": elapsed_us(record.initiated_at, record.acknowledged_at),
+            "declined": _flag(record.declined_at), "completed": _flag(record.completed_at),
+        }  # fmt: skip
+    if isinstance(record, Referral):
+
+        def days(at: datetime | None) -> int | None:
+            return None if at is None else days_since(record.clock_start, at, time_zone)
+
+        return {
+            "from_site": record.from_site, "to_site": record.to_site, "pathway": record.pathway,
+            "received_days": days(record.received_at), "treated_days": days(record.treatment_at),
+            "accepted": _flag(record.accepted_at), "rejected": _flag(record.rejected_at),
+        }  # fmt: skip
+    if isinstance(record, Meeting):
+        return {
+            "host_site": record.host_site, "pathway": record.pathway,
+            "technical_issues": record.technical_issues,
+            "sites_present": len(record.sites_present), "groups_present": len(record.groups_present),
+        }  # fmt: skip
+    if isinstance(record, Discussion):
+        return {
+            "presenting_site": record.presenting_site, "pathway": record.pathway,
+            "required_items": len(record.required_items),
+            "available_items": len(record.available_items),
+        }  # fmt: skip
+    if isinstance(record, Deferral):
+        return {
+            "presenting_site": record.presenting_site, "pathway": record.pathway,
+            "reason": record.reason,
+        }  # fmt: skip
+    if isinstance(record, Listing):
+        return {
+            "presenting_site": record.presenting_site, "pathway": record.pathway,
+            "ready_at_cutoff": int(record.ready_at_cutoff),
+        }  # fmt: skip
+    return {}
+
+
+def _rows(facts: Facts, owners: set[str] | None, time_zone: ZoneInfo) -> Iterator[ModelRow]:
     def wanted(owner: str) -> bool:
         return owners is None or owner in owners
 
@@ -51,7 +124,7 @@ def _rows(facts: Facts, owners: set[str] | None) -> Iterator[ModelRow]:
             if wanted(owner):
                 yield ModelRow(
                     kind, owner, next_seq(kind, owner), step.occurred_at, step.meeting_id,
-                    to_payload(step),
+                    to_payload(step), figures_of(step, time_zone),
                 )  # fmt: skip
     for (case_id, item), arrival in sorted(facts.arrivals.items()):
         owner = f"case:{case_id}"
@@ -66,7 +139,7 @@ def _rows(facts: Facts, owners: set[str] | None) -> Iterator[ModelRow]:
         if wanted(owner):
             yield ModelRow(
                 "transfer", owner, 0, transfer.requested_at, transfer.case_id,
-                to_payload(transfer),
+                to_payload(transfer), figures_of(transfer, time_zone),
             )  # fmt: skip
     subjects: tuple[tuple[str, Iterable[Any], str, str], ...] = (
         ("handover", facts.handovers.values(), "handover_id", "initiated_at"),
@@ -77,4 +150,7 @@ def _rows(facts: Facts, owners: set[str] | None) -> Iterator[ModelRow]:
         for record in members:
             owner = f"{kind}:{getattr(record, key)}"
             if wanted(owner):
-                yield ModelRow(kind, owner, 0, getattr(record, at), None, to_payload(record))
+                yield ModelRow(
+                    kind, owner, 0, getattr(record, at), None, to_payload(record),
+                    figures_of(record, time_zone),
+                )  # fmt: skip

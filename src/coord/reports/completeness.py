@@ -9,11 +9,21 @@ event itself. ``--by item`` counts discussions only: one row per required item.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
-from coord.reports.model import Number, Report, Row, assemble, check_by, key_by
+from coord.reports.model import (
+    Number,
+    Report,
+    Row,
+    assemble,
+    check_by,
+    from_tallies,
+    group,
+    key_by,
+)
 from coord.reports.periods import Period
 from coord.reports.records import Deferral, Discussion
 from coord.reports.stats import ratio
@@ -66,27 +76,54 @@ def completeness_report(
 
     key_of: Callable[[Ending], tuple[str]] = key_by(by, time_zone, lambda e: e.occurred_at)
 
-    return assemble(CompletenessReport, NAME, period, by, as_of, population, key_of, _row)
+    groups = {key: tally(members) for key, members in group(population, key_of).items()}
+    return from_tallies(CompletenessReport, NAME, period, by, as_of, groups, tally(population), row)
 
 
-def _row(key: str | None, endings: list[Ending]) -> CompletenessRow:
+#: the reason of a deferral for missing information
+MISSING_INFORMATION = "missing_information"
+
+
+@dataclass(frozen=True, slots=True)
+class CompletenessTally:
+    """What a row (other than ``--by item``'s) is computed from."""
+
+    discussions: int = 0
+    complete_discussions: int = 0
+    items_required: int = 0
+    items_available: int = 0
+    deferrals: int = 0
+    deferrals_missing_information: int = 0
+
+
+def tally(endings: list[Ending]) -> CompletenessTally:
     discussed = [e for e in endings if isinstance(e, Discussion)]
     deferred = [e for e in endings if isinstance(e, Deferral)]
-    complete = sum(1 for d in discussed if d.complete)
-    required = sum(len(d.required_items) for d in discussed)
-    available = sum(len(d.available_items) for d in discussed)
-    missing_information = sum(1 for d in deferred if d.reason == "missing_information")
+    return CompletenessTally(
+        discussions=len(discussed),
+        complete_discussions=sum(1 for d in discussed if d.complete),
+        items_required=sum(len(d.required_items) for d in discussed),
+        items_available=sum(len(d.available_items) for d in discussed),
+        deferrals=len(deferred),
+        deferrals_missing_information=sum(1 for d in deferred if d.reason == MISSING_INFORMATION),
+    )
+
+
+def row(key: str | None, tally: CompletenessTally) -> CompletenessRow:
+    """The row of a key value (None: the total) from its tally."""
     return CompletenessRow(
         key=key,
-        discussions=len(discussed),
-        complete_discussions=complete,
-        case_completeness=ratio(complete, len(discussed)),
-        items_required=required,
-        items_available=available,
-        item_completeness=ratio(available, required),
-        deferrals=len(deferred),
-        deferrals_missing_information=missing_information,
-        deferral_rate_missing_information=ratio(missing_information, len(endings)),
+        discussions=tally.discussions,
+        complete_discussions=tally.complete_discussions,
+        case_completeness=ratio(tally.complete_discussions, tally.discussions),
+        items_required=tally.items_required,
+        items_available=tally.items_available,
+        item_completeness=ratio(tally.items_available, tally.items_required),
+        deferrals=tally.deferrals,
+        deferrals_missing_information=tally.deferrals_missing_information,
+        deferral_rate_missing_information=ratio(
+            tally.deferrals_missing_information, tally.discussions + tally.deferrals
+        ),
     )
 
 

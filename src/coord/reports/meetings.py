@@ -6,7 +6,7 @@ present."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -53,19 +53,48 @@ def meetings_report(
     as_of: datetime | None = None,
 ) -> MeetingsReport:
     check_by(NAME, by, BY_KEYS)
-    listings = Counter(listing.meeting_id for listing in facts.listings)
-    ready = Counter(listing.meeting_id for listing in facts.listings if listing.ready_at_cutoff)
-    discussed = Counter(d.meeting_id for d in facts.discussions)
-    deferred = Counter(d.meeting_id for d in facts.deferrals)
+    counts = MeetingSteps(
+        listings=Counter(listing.meeting_id for listing in facts.listings),
+        ready_at_cutoff=Counter(
+            listing.meeting_id for listing in facts.listings if listing.ready_at_cutoff
+        ),
+        discussed=Counter(d.meeting_id for d in facts.discussions),
+        deferred=Counter(d.meeting_id for d in facts.deferrals),
+    )
+    return meetings_from_steps(facts.meetings.values(), counts, period, by, time_zone, as_of)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingSteps:
+    """The listings (and those ready at the cutoff), discussions and deferrals naming
+    each meeting, by meeting id."""
+
+    listings: Mapping[str, int]
+    ready_at_cutoff: Mapping[str, int]
+    discussed: Mapping[str, int]
+    deferred: Mapping[str, int]
+
+
+def meetings_from_steps(
+    meetings: Iterable[Meeting],
+    steps: MeetingSteps,
+    period: Period,
+    by: str,
+    time_zone: ZoneInfo,
+    as_of: datetime | None = None,
+) -> MeetingsReport:
+    """The report over ``meetings`` (those scheduled in the period count), given the steps
+    naming them."""
+    check_by(NAME, by, BY_KEYS)
     population = [
         _MeetingCounts(
             meeting=m,
-            listings=listings[m.meeting_id],
-            ready_at_cutoff=ready[m.meeting_id],
-            discussed=discussed[m.meeting_id],
-            deferred=deferred[m.meeting_id],
+            listings=steps.listings.get(m.meeting_id, 0),
+            ready_at_cutoff=steps.ready_at_cutoff.get(m.meeting_id, 0),
+            discussed=steps.discussed.get(m.meeting_id, 0),
+            deferred=steps.deferred.get(m.meeting_id, 0),
         )
-        for m in facts.meetings.values()
+        for m in meetings
         if period.holds(m.scheduled_for, time_zone)
     ]
 

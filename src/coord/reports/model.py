@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
@@ -29,6 +29,7 @@ class Row(BaseModel):
 
 
 RowT = TypeVar("RowT", bound=Row)
+TallyT = TypeVar("TallyT")
 MemberT = TypeVar("MemberT")
 ReportT = TypeVar("ReportT", bound="Report[Any]")
 
@@ -107,4 +108,38 @@ def assemble(
         as_of=as_of,
         rows=rows,
         total=total,
+    )
+
+
+def group(
+    members: Iterable[MemberT], key_of: Callable[[MemberT], Iterable[str]]
+) -> dict[str, list[MemberT]]:
+    """The members under each key value of the population."""
+    groups: dict[str, list[MemberT]] = {}
+    for member in members:
+        for key in key_of(member):
+            groups.setdefault(key, []).append(member)
+    return groups
+
+
+def from_tallies(
+    report_type: type[ReportT],
+    name: str,
+    period: Period,
+    by: str,
+    as_of: datetime | None,
+    tallies: Mapping[str, TallyT],
+    total: TallyT,
+    row_of: Callable[[str | None, TallyT], RowT],
+) -> ReportT:
+    """A report of the SPEC's shape from each key value's tally (what its row is computed
+    from) and the whole population's: rows sorted by key in code-point order."""
+    return report_type(
+        report=name,
+        from_date=period.from_date,
+        to_date=period.to_date,
+        by=by,
+        as_of=as_of,
+        rows=[row_of(key, tallies[key]) for key in sorted(tallies)],
+        total=row_of(None, total),
     )

@@ -8,8 +8,6 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-_MICROSECONDS_PER_HOUR = 3_600_000_000
-
 
 @dataclass(frozen=True, slots=True)
 class Period:
@@ -44,13 +42,20 @@ def local_month(instant: datetime, time_zone: ZoneInfo) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def hours_between(start: datetime, end: datetime) -> Fraction:
-    """Elapsed hours from ``start`` to ``end`` (exact; nights, weekends and clock changes
+MICROSECONDS_PER_HOUR = 3_600_000_000
+
+
+def microseconds_between(start: datetime, end: datetime) -> int:
+    """Elapsed microseconds from ``start`` to ``end`` (nights, weekends and clock changes
     included: both are taken in UTC before subtracting, since Python subtracts two
     datetimes of the same zone by wall clock)."""
     delta = end.astimezone(UTC) - start.astimezone(UTC)
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return Fraction(micros, _MICROSECONDS_PER_HOUR)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def hours_between(start: datetime, end: datetime) -> Fraction:
+    """Elapsed hours from ``start`` to ``end`` (exact)."""
+    return Fraction(microseconds_between(start, end), MICROSECONDS_PER_HOUR)
 
 
 def days_since(clock_start: date, instant: datetime, time_zone: ZoneInfo) -> int:

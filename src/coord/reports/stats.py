@@ -7,7 +7,8 @@ ratios to 4, hours and days to 2. The report models turn those into JSON numbers
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
@@ -18,12 +19,18 @@ RATIO_PLACES = 4
 DURATION_PLACES = 2
 
 Exact = Fraction | int
+MEDIAN = Fraction(1, 2)
+P90 = Fraction(9, 10)
+#: the percentiles the reports show
+PERCENTILES = (MEDIAN, P90)
 
 
 def round_half_away(value: Exact, places: int) -> Decimal:
     """``value`` rounded to ``places`` decimal places, halves away from zero (exactly)."""
-    scaled = abs(Fraction(value)) * 10**places
-    whole = floor(scaled + Fraction(1, 2))
+    exact = Fraction(value)
+    # floor(|n/d| * 10^places + 1/2), in whole numbers
+    numerator, denominator = abs(exact.numerator) * 10**places, exact.denominator
+    whole = (2 * numerator + denominator) // (2 * denominator)
     sign = -1 if value < 0 else 1
     return Decimal(sign * whole).scaleb(-places)
 
@@ -31,13 +38,55 @@ def round_half_away(value: Exact, places: int) -> Decimal:
 def percentile(values: Iterable[Exact], p: Fraction) -> Fraction | None:
     """Linear interpolation between closest ranks: position (n−1)·p of the ascending
     values; None when there are no values."""
-    ordered = _ascending([Fraction(v) for v in values])
+    return _interpolate(_ascending([Fraction(v) for v in values]), p)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """Whole numbers (microseconds, days) as the percentiles read them: how many there
+    are, and the values at the ranks (0-based, ascending) that :data:`PERCENTILES` read.
+    A database can answer this without sending every value."""
+
+    count: int = 0
+    at_rank: Mapping[int, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, rank: int) -> int:
+        return self.at_rank[rank]
+
+
+def percentile_ranks(count: int, p: Fraction) -> tuple[int, ...]:
+    """The ranks :func:`percentile` reads of ``count`` ascending values."""
+    if count == 0:
+        return ()
+    low = floor((count - 1) * p)
+    return (low, low + 1) if low + 1 < count else (low,)
+
+
+def ranked(values: Iterable[int]) -> Ranked:
+    """The :class:`Ranked` of some whole numbers."""
+    ordered = sorted(values)
+    wanted = {r for p in PERCENTILES for r in percentile_ranks(len(ordered), p)}
+    return Ranked(len(ordered), {r: ordered[r] for r in wanted})
+
+
+def whole_percentile(values: Ranked, p: Fraction) -> Fraction | None:
+    """:func:`percentile` of whole numbers (microseconds, days): the same definition,
+    without a :class:`~fractions.Fraction` per value (``percentile(v / c) ==
+    whole_percentile(v) / c``, since the interpolation is linear)."""
+    return _interpolate(values, p)
+
+
+def _interpolate(ordered: Sequence[Exact] | Ranked, p: Fraction) -> Fraction | None:
+    """The value at position (n−1)·p of ascending ``ordered`` values, interpolated."""
     if not ordered:
         return None
     position = (len(ordered) - 1) * p
-    low = floor(position)
+    low = floor(position)  # percentile_ranks gives the ranks read here
     if low + 1 >= len(ordered):
-        return ordered[low]
+        return Fraction(ordered[low])
     return ordered[low] + (position - low) * (ordered[low + 1] - ordered[low])
 
 

@@ -8,7 +8,7 @@ that lock, so they are gap-free, also after a rollback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -92,11 +92,17 @@ class LogSession:
         )
         return {row.key.removeprefix("event:") for row in rows}
 
-    def positioned_events_of_streams(self, streams: Iterable[str]) -> list[tuple[int, Event, str]]:
-        """(position, event, stream) of every event of these streams, in global order."""
+    def positioned_events_of_streams(
+        self, streams: Iterable[str], types: Collection[str] | None = None
+    ) -> list[tuple[int, Event, str]]:
+        """(position, event, stream) of every event of these streams (only of these
+        ``types``, when given), in global order."""
         found: list[tuple[int, Event, str]] = []
         for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
-            rows = self._conn.execute(select(events).where(events.c.stream.in_(chunk)))
+            query = select(events).where(events.c.stream.in_(chunk))
+            if types is not None:
+                query = query.where(events.c.type.in_(sorted(types)))
+            rows = self._conn.execute(query)
             found.extend((row.position, decode_row(row), row.stream) for row in rows)
         found.sort(key=lambda triple: triple[0])
         return found

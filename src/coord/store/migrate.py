@@ -14,11 +14,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, inspect, select, text, update
 
 from coord.store.engine import WRITE, is_postgresql
 from coord.store.log import APPEND_LOCK_KEY, LOCK_TIMEOUT
-from coord.store.schema import TIME_ZONE_KEY, settings
+from coord.store.schema import TIME_ZONE_KEY, projection_checkpoints, settings
 
 DEFAULT_TIME_ZONE = "Europe/London"
 
@@ -111,6 +111,13 @@ def upgrade(engine: Engine, time_zone: str | None = None) -> None:
             elif time_zone is not None and time_zone != stored:
                 connection.execute(
                     update(settings).where(settings.c.key == TIME_ZONE_KEY).values(value=time_zone)
+                )
+                # the read models' day counts are local dates: recomputed by the rebuild
+                # that follows when the read models are behind the log
+                connection.execute(
+                    delete(projection_checkpoints).where(
+                        projection_checkpoints.c.name == "read_models"
+                    )
                 )
 
 

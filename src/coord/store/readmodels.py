@@ -7,23 +7,29 @@ table and swaps it in, in one transaction, so a failed rebuild leaves the old ro
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, delete, insert, select, text
 
 from coord.store.schema import (
+    FIGURE_NAMES,
     READ_MODEL_INDEXES,
+    TIME_ZONE_KEY,
     projection_checkpoints,
     read_models,
     read_models_table,
+    settings,
 )
 
 _IN_BATCH = 500
 _INSERT_BATCH = 1000
 #: the name of the read models' checkpoint
 CHECKPOINT = "read_models"
+#: the network's time zone when none is stored (as ``coord init`` stores by default)
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,8 @@ class ModelRow:
     at: datetime | None
     ref: str | None
     payload: dict[str, Any]
+    #: the row's figure columns (:data:`coord.store.schema.FIGURE_COLUMNS`); absent: NULL
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 def payload_text(name: str) -> ColumnElement[Any]:
@@ -57,6 +65,7 @@ def _values(rows: Iterable[ModelRow]) -> list[dict[str, Any]]:
             "at": r.at,
             "ref": r.ref,
             "payload": r.payload,
+            **{name: r.figures.get(name) for name in FIGURE_NAMES},
         }
         for r in rows
     ]
@@ -125,6 +134,15 @@ def _payloads_where(
         )
         found.extend(row.payload for row in rows)
     return found
+
+
+def network_time_zone(connection: Connection) -> ZoneInfo:
+    """The network's time zone stored with the database, in which the read models' day
+    counts are taken."""
+    value = connection.execute(
+        select(settings.c.value).where(settings.c.key == TIME_ZONE_KEY)
+    ).scalar()
+    return ZoneInfo(value or DEFAULT_TIME_ZONE)
 
 
 def checkpoint(connection: Connection) -> int:

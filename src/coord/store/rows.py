@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
-from coord.events import Event, decode_event
-from coord.store.chain import export_form
+from coord.events import Event
+from coord.events.envelope import decode_stored
 from coord.store.schema import events
 
 
@@ -25,7 +25,15 @@ class StoredEvent:
 
 def decode_row(row: Any) -> Event:
     """The :class:`Event` of an ``events`` row (old schema versions upcast)."""
-    return decode_event(export_form(row))
+    return decode_stored(
+        event_id=row.event_id,
+        type_name=row.type,
+        schema_version=row.schema_version,
+        occurred_at=row.occurred_at,
+        recorded_at=row.recorded_at,
+        actor=row.actor,
+        data=row.data,
+    )
 
 
 def stored_event(row: Any) -> StoredEvent:

@@ -115,6 +115,39 @@ settings = Table(
 TIME_ZONE_KEY = "time_zone"
 
 
+#: The read models' figure columns: what the reports group and count by, kept beside the
+#: payload so that a report is one aggregate query (``None`` where a kind has no such
+#: figure). Durations are whole microseconds; day counts are in the network's time zone.
+FIGURE_COLUMNS: tuple[tuple[str, Any], ...] = (
+    # keys a report groups by
+    ("from_site", Text),
+    ("to_site", Text),
+    ("presenting_site", Text),
+    ("host_site", Text),
+    ("pathway", Text),
+    ("item", Text),
+    ("method", Text),
+    # what the reports count and measure
+    ("reason", Text),  # a deferral's reason
+    ("elapsed_us", BigInteger),  # transfer request -> receipt; handover initiated -> acknowledged
+    ("received_days", Integer),  # referral: clock_start -> local date of receipt
+    ("treated_days", Integer),  # referral: clock_start -> local date of treatment
+    ("failed", SmallInteger),  # transfer
+    ("declined", SmallInteger),  # handover
+    ("completed", SmallInteger),  # handover
+    ("accepted", SmallInteger),  # referral
+    ("rejected", SmallInteger),  # referral
+    ("chases", Integer),  # transfer
+    ("required_items", Integer),  # discussion
+    ("available_items", Integer),  # discussion
+    ("ready_at_cutoff", SmallInteger),  # listing
+    ("technical_issues", Integer),  # meeting
+    ("sites_present", Integer),  # meeting
+    ("groups_present", Integer),  # meeting
+)
+FIGURE_NAMES = tuple(name for name, _ in FIGURE_COLUMNS)
+
+
 def read_models_table(name: str = "read_models", primary_key: str = "pk_read_models") -> Table:
     """The read models' rows: one row per derived record (a case, a listing, a
     discussion, a transfer, ...), kept by the projections in the append transaction.
@@ -123,7 +156,8 @@ def read_models_table(name: str = "read_models", primary_key: str = "pk_read_mod
     a change to that subject replaces exactly its rows. ``at`` is the instant a report
     filters the record by (discussed, requested, scheduled, ...); ``ref`` a second key
     (a step's meeting, a transfer's case). ``rebuild`` fills a fresh table of the same
-    shape and swaps it in.
+    shape and swaps it in. The figure columns (:data:`FIGURE_COLUMNS`) repeat, typed,
+    what the reports read of the payload.
     """
     return Table(
         name,
@@ -134,6 +168,7 @@ def read_models_table(name: str = "read_models", primary_key: str = "pk_read_mod
         Column("at", UTCDateTime, nullable=True),
         Column("ref", Text, nullable=True),
         Column("payload", JSON, nullable=False),
+        *(Column(column, kind, nullable=True) for column, kind in FIGURE_COLUMNS),
         PrimaryKeyConstraint("owner", "kind", "seq", name=primary_key),
     )
 
