@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from coord.app.reporting import build_gaps, build_report
-from coord.app.trends import TRENDS, Trend, build_trend, log_as_of
+from coord.app.trends import TRENDS, Trend, build_trend
 from coord.demo.generator import add_months
 from coord.events import format_timestamp, parse_timestamp
-from coord.reports import REPORTS, GapRow, GapsReport, Period, compute, compute_gaps
+from coord.reports import REPORTS, GapRow, GapsReport, Period
 from coord.store.log import EventStore
 
 GAPS = "gaps"
@@ -84,25 +84,12 @@ def run_query(store: EventStore, time_zone: ZoneInfo, query: AuditQuery) -> Audi
     if query.view.startswith(CHART):
         name = query.view.removeprefix(CHART)
         answer = build_trend(store, time_zone, name, period, query.as_of)
-    elif query.as_of is not None:
-        # the reports' own replay (as build_report does), over the prefix of the log
-        # recorded by then rather than the whole log
-        known = log_as_of(store, query.as_of)
-        if query.view == GAPS:
-            answer = compute_gaps(
-                known,
-                period,
-                time_zone,
-                site=query.site,
-                pathway=query.pathway,
-                as_of=query.as_of,
-            )
-        else:
-            answer = compute(known, query.view, period, query.by, time_zone, query.as_of)
     elif query.view == GAPS:
-        answer = build_gaps(store, time_zone, period, site=query.site, pathway=query.pathway)
+        answer = build_gaps(
+            store, time_zone, period, site=query.site, pathway=query.pathway, as_of=query.as_of
+        )
     else:
-        answer = build_report(store, time_zone, query.view, period, query.by)
+        answer = build_report(store, time_zone, query.view, period, query.by, query.as_of)
     return AuditResult(query, answer)
 
 

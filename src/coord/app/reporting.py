@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coord.events import Event
 from coord.projections.live import ReadModelsBehind, aggregated_report, live_facts
 from coord.reports import (
     REPORTS,
@@ -19,9 +18,8 @@ from coord.reports import (
     GapsReport,
     Period,
     Report,
-    compute,
-    compute_gaps,
     derive_facts,
+    fold_facts,
     gaps_query,
     report,
 )
@@ -31,9 +29,13 @@ from coord.store.readmodels import checkpoint
 _NO_FACTS: Facts = derive_facts(())
 
 
-def _events(store: EventStore) -> list[Event]:
+def facts_as_of(store: EventStore, as_of: datetime) -> Facts:
+    """The facts of the log as the store knew it at ``as_of``: the events recorded by
+    then, less those retracted by then, folded as they are read (the log is never held
+    whole, so a report as of any moment needs no more memory than its facts)."""
     with store.reading() as reader:
-        return [stored.event for stored in reader.read_all()]
+        retracted = reader.retracted_event_ids(recorded_by=as_of)
+        return fold_facts((s.event for s in reader.read_recorded_by(as_of)), retracted)
 
 
 def build_report(
@@ -46,7 +48,7 @@ def build_report(
 ) -> Report[Any]:
     """The report ``name`` (SPEC §6) over ``period``, as known at ``as_of`` when given."""
     if as_of is not None:
-        return compute(_events(store), name, period, by, time_zone, as_of=as_of)
+        return report(facts_as_of(store, as_of), name, period, by, time_zone, as_of=as_of)
     if name not in REPORTS:
         return report(_NO_FACTS, name, period, by, time_zone)  # names the reports there are
     with store.reading() as reader:
@@ -69,9 +71,8 @@ def build_gaps(
 ) -> GapsReport:
     """The information-gaps audit query (SPEC §7)."""
     if as_of is not None:
-        return compute_gaps(
-            _events(store), period, time_zone, site=site, pathway=pathway, as_of=as_of
-        )
+        facts = facts_as_of(store, as_of)
+        return gaps_query(facts, period, time_zone, site=site, pathway=pathway, as_of=as_of)
     with store.reading() as reader:
         _check_current(reader)
         facts = live_facts(reader.connection, "gaps", period, time_zone, site=site, pathway=pathway)

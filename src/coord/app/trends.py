@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from coord.app.reporting import facts_as_of
 from coord.demo.generator import add_months
-from coord.events import Event
 from coord.projections.live import ReadModelsBehind, live_facts
-from coord.reports import Facts, Period, derive_facts, events_as_of, report
+from coord.reports import Facts, Period, report
 from coord.store.log import EventStore
 from coord.store.readmodels import checkpoint
 
@@ -88,7 +88,7 @@ def _facts(
     store: EventStore, name: str, period: Period, time_zone: ZoneInfo, as_of: datetime | None
 ) -> Facts:
     if as_of is not None:
-        return derive_facts(log_as_of(store, as_of))
+        return facts_as_of(store, as_of)
     with store.reading() as reader:
         head = reader.head()
         done = checkpoint(reader.connection)
@@ -97,20 +97,6 @@ def _facts(
                 "the read models are behind the log; run `coord rebuild` to bring them up to date"
             )
         return live_facts(reader.connection, name, period, time_zone)
-
-
-def log_as_of(store: EventStore, as_of: datetime) -> list[Event]:
-    """The log as known at ``as_of``, in global order. ``recorded_at`` never decreases
-    along the log (SPEC §2), so that is a prefix: reading stops at the first event
-    recorded later (an "as of" last quarter reads only the log up to last quarter)."""
-    known: list[Event] = []
-    with store.reading() as reader:
-        for item in reader.read_all():
-            recorded = item.event.recorded_at
-            if recorded is not None and recorded > as_of:
-                break
-            known.append(item.event)
-    return events_as_of(known, as_of)
 
 
 def build_trend(

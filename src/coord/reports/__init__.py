@@ -25,7 +25,7 @@ from coord.reports.compute import (
     events_as_of,
     report,
 )
-from coord.reports.facts import Facts, derive_facts, facts_of, retracted_ids
+from coord.reports.facts import Facts, derive_facts, facts_of, fold_facts, retracted_ids
 from coord.reports.fold import FactBuilder
 from coord.reports.gaps import GapRow, GapsReport, gaps_query
 from coord.reports.handovers import HandoversReport, HandoversRow, handovers_report
@@ -64,6 +64,7 @@ __all__ = [
     "derive_facts",
     "events_as_of",
     "facts_of",
+    "fold_facts",
     "gaps_query",
     "handovers_report",
     "hours_between",

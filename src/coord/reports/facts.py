@@ -12,7 +12,7 @@ judged on ``occurred_at`` against the whole folded log, so late-logged facts cou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -64,9 +64,14 @@ def derive_facts(events: Iterable[Event]) -> Facts:
     """The facts of a log given in global order: retracted events (and the retractions
     themselves) are left out, the rest folded in order."""
     log = list(events)
-    retracted = retracted_ids(log)
+    return fold_facts(log, retracted_ids(log))
+
+
+def fold_facts(events: Iterable[Event], retracted: Collection[str]) -> Facts:
+    """:func:`derive_facts` when the retracted ids are already known: the events are
+    folded as they come, so a log read from the store is never held whole."""
     builder = FactBuilder()
-    for event in log:
+    for event in events:
         if event.event_id not in retracted and not isinstance(event.data, EventRetracted):
             builder.apply(event)
     return facts_of(builder)

@@ -85,12 +85,25 @@ class LogSession:
         )
         return [decode_row(row) for row in rows]
 
-    def retracted_event_ids(self) -> set[str]:
-        """The ids of every event that a retraction targets."""
-        rows = self._conn.execute(
-            select(event_references.c.key).where(event_references.c.key.startswith("event:"))
-        )
-        return {row.key.removeprefix("event:") for row in rows}
+    def retracted_event_ids(self, recorded_by: datetime | None = None) -> set[str]:
+        """The ids of every event that a retraction targets (only retractions recorded by
+        ``recorded_by``, when given: what the log knew then)."""
+        query = select(event_references.c.key).where(event_references.c.key.startswith("event:"))
+        if recorded_by is not None:
+            query = query.join(events, events.c.position == event_references.c.position).where(
+                events.c.recorded_at <= recorded_by
+            )
+        return {row.key.removeprefix("event:") for row in self._conn.execute(query)}
+
+    def read_recorded_by(self, recorded_by: datetime) -> Iterator[StoredEvent]:
+        """The events recorded by ``recorded_by``, in global order, in bounded memory.
+        ``recorded_at`` never decreases along the log (SPEC §2), so they are a prefix:
+        reading stops at the first event recorded later."""
+        for stored in self.read_all():
+            recorded = stored.event.recorded_at
+            if recorded is not None and recorded > recorded_by:
+                return
+            yield stored
 
     def positioned_events_of_streams(
         self, streams: Iterable[str], types: Collection[str] | None = None
