@@ -52,7 +52,7 @@ def build_report(
     if name not in REPORTS:
         return report(_NO_FACTS, name, period, by, time_zone)  # names the reports there are
     with store.reading() as reader:
-        _check_current(reader)
+        check_current(reader)
         aggregated = aggregated_report(reader.connection, name, period, by, time_zone)
         if aggregated is not None:
             return aggregated
@@ -74,12 +74,13 @@ def build_gaps(
         facts = facts_as_of(store, as_of)
         return gaps_query(facts, period, time_zone, site=site, pathway=pathway, as_of=as_of)
     with store.reading() as reader:
-        _check_current(reader)
+        check_current(reader)
         facts = live_facts(reader.connection, "gaps", period, time_zone, site=site, pathway=pathway)
     return gaps_query(facts, period, time_zone, site=site, pathway=pathway)
 
 
-def _check_current(reader: Reader) -> None:
+def check_current(reader: Reader) -> None:
+    """Refuse to answer from read models that do not yet include every event."""
     head = reader.head()
     done = checkpoint(reader.connection)
     if done != (head.position if head else 0):

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from coord.app.reporting import facts_as_of
+from coord.app.reporting import check_current, facts_as_of
 from coord.demo.generator import add_months
-from coord.projections.live import ReadModelsBehind, live_facts
+from coord.projections.live import live_facts
 from coord.reports import Facts, Period, report
 from coord.store.log import EventStore
-from coord.store.readmodels import checkpoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +89,7 @@ def _facts(
     if as_of is not None:
         return facts_as_of(store, as_of)
     with store.reading() as reader:
-        head = reader.head()
-        done = checkpoint(reader.connection)
-        if done != (head.position if head else 0):
-            raise ReadModelsBehind(
-                "the read models are behind the log; run `coord rebuild` to bring them up to date"
-            )
+        check_current(reader)
         return live_facts(reader.connection, name, period, time_zone)
 
 

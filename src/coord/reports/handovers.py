@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
 from coord.reports.model import Number, Report, Row, check_by, from_tallies, group, key_by
-from coord.reports.periods import MICROSECONDS_PER_HOUR, Period, microseconds_between
+from coord.reports.periods import MICROSECONDS_PER_HOUR, Period, hours_of, microseconds_between
 from coord.reports.records import Handover
 from coord.reports.stats import MEDIAN, P90, Ranked, duration, ranked, whole_percentile
 
@@ -83,10 +82,6 @@ def handovers_report(
     return from_tallies(HandoversReport, NAME, period, by, as_of, groups, tally(population), row)
 
 
-def _hours(value: Fraction | None) -> Fraction | None:
-    return None if value is None else value / MICROSECONDS_PER_HOUR
-
-
 def row(key: str | None, tally: HandoversTally) -> HandoversRow:
     """The row of a key value (None: the total) from its tally."""
     return HandoversRow(
@@ -96,7 +91,7 @@ def row(key: str | None, tally: HandoversTally) -> HandoversRow:
         declined=tally.declined,
         completed=tally.completed,
         open=tally.open,
-        median_hours_to_ack=duration(_hours(whole_percentile(tally.ack_us, MEDIAN))),
-        p90_hours_to_ack=duration(_hours(whole_percentile(tally.ack_us, P90))),
+        median_hours_to_ack=duration(hours_of(whole_percentile(tally.ack_us, MEDIAN))),
+        p90_hours_to_ack=duration(hours_of(whole_percentile(tally.ack_us, P90))),
         acknowledged_within_48h=tally.acknowledged_within_48h,
     )

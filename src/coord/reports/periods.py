@@ -45,6 +45,11 @@ def local_month(instant: datetime, time_zone: ZoneInfo) -> str:
 MICROSECONDS_PER_HOUR = 3_600_000_000
 
 
+def hours_of(microseconds: Fraction | None) -> Fraction | None:
+    """A duration in microseconds as exact hours (None stays None)."""
+    return None if microseconds is None else microseconds / MICROSECONDS_PER_HOUR
+
+
 def microseconds_between(start: datetime, end: datetime) -> int:
     """Elapsed microseconds from ``start`` to ``end`` (nights, weekends and clock changes
     included: both are taken in UTC before subtracting, since Python subtracts two

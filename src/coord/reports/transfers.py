@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from coord.reports.facts import Facts
 from coord.reports.model import Number, Report, Row, check_by, from_tallies, group, key_by
-from coord.reports.periods import MICROSECONDS_PER_HOUR, Period, microseconds_between
+from coord.reports.periods import Period, hours_of, microseconds_between
 from coord.reports.records import Transfer
 from coord.reports.stats import MEDIAN, P90, Ranked, duration, ranked, whole_percentile
 
@@ -80,10 +79,6 @@ def transfers_report(
     return from_tallies(TransfersReport, NAME, period, by, as_of, groups, tally(population), row)
 
 
-def _hours(value: Fraction | None) -> Fraction | None:
-    return None if value is None else value / MICROSECONDS_PER_HOUR
-
-
 def row(key: str | None, tally: TransfersTally) -> TransfersRow:
     """The row of a key value (None: the total) from its tally."""
     return TransfersRow(
@@ -92,8 +87,8 @@ def row(key: str | None, tally: TransfersTally) -> TransfersRow:
         received=len(tally.receipt_us),
         failed=tally.failed,
         open=tally.open,
-        median_hours=duration(_hours(whole_percentile(tally.receipt_us, MEDIAN))),
-        p90_hours=duration(_hours(whole_percentile(tally.receipt_us, P90))),
+        median_hours=duration(hours_of(whole_percentile(tally.receipt_us, MEDIAN))),
+        p90_hours=duration(hours_of(whole_percentile(tally.receipt_us, P90))),
         chased_transfers=tally.chased_transfers,
         chases=tally.chases,
     )
