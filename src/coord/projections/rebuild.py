@@ -24,7 +24,7 @@ def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None)
             position = stored.position
             event = stored.event
             if event.event_id not in retracted and not isinstance(event.data, EventRetracted):
-                builder.apply(event)
+                builder.apply(event, stored.position)
             if on_progress is not None and read % 1000 == 0:
                 on_progress(1000)
         zone = network_time_zone(writer.connection)

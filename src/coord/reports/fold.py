@@ -75,9 +75,13 @@ class FactBuilder:
         self.referrals: dict[str, Referral] = {}
         self.meetings: dict[str, Meeting] = {}
 
-    def apply(self, event: Event) -> None:
-        """Fold one non-retracted event (events of other types are ignored)."""
-        self._position += 1
+    def apply(self, event: Event, position: int | None = None) -> None:
+        """Fold one non-retracted event (events of other types are ignored).
+
+        ``position`` is the event's global position in the log, when known: an arrival
+        records it as its tie-break (without it, the count of events folded so far), so
+        a fold of one subject's events and a fold of the whole log agree."""
+        self._position = self._position + 1 if position is None else position
         data, at = event.data, event.occurred_at
         match data:
             case ProtocolPublished():
