@@ -1,25 +1,35 @@
 """Keeping the read models up to date in every append transaction.
 
 An appended event changes the records of the subject whose stream it is in (a
-retraction: its target's stream). The projector recomputes exactly those subjects'
-rows from their events (and, for a case, its transfers, meetings and protocol) with the
-same fold the reports and rebuild use, replaces them, and moves the checkpoint — all
-inside the append transaction, so the read models always match the log.
+transfer's events also change its case's arrivals; a retraction, its target's subject).
+The projector keeps, for each subject it has touched in this unit of work, the fold of
+the events that subject's rows are made from (:class:`Subject`) and the rows it last
+wrote. An appended event is folded into the subjects it touches; their rows are derived
+again by the same definition the reports and rebuild use, and only the rows that differ
+from those last written are deleted and inserted. The checkpoint moves in the same
+transaction, so the read models always match the log.
+
+A subject is folded from its streams in the store (its first touch, a retraction in
+them, or a case's listing, which brings a meeting's cutoff and a protocol's required
+items into its fold); the store then already holds the whole appended batch, so that
+subject takes none of the batch's events again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from coord.domain.log import Accepted
 from coord.events import Event
-from coord.events.types import CaseListed, CaseRelisted
-from coord.projections.rows import rows_of
-from coord.reports import derive_facts
+from coord.events.types import CaseListed, CaseRelisted, EventRetracted, TransferRequested
+from coord.projections.rows import RecordRow, model_row, record_rows
+from coord.reports import FactBuilder, facts_of
 from coord.store.log import Writer
 from coord.store.readmodels import (
-    ModelRow,
+    delete_rows,
+    insert_rows,
     network_time_zone,
     refs_of_owners,
     replace_owned,
@@ -28,115 +38,242 @@ from coord.store.readmodels import (
 
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
 #: keep a new or retracted protocol version from changing a listed case's requirements)
-OWNING_KINDS = ("case", "transfer", "handover", "referral", "meeting")
-#: streams' events kept in memory through one unit of work (an import touches a case in
-#: many batches); beyond this many events the cache starts again
-CACHE_LIMIT = 50_000
+OWNING_KINDS = frozenset(("case", "transfer", "handover", "referral", "meeting"))
+#: subjects kept folded through one unit of work (the least recently touched are dropped
+#: beyond this many, and folded again from the store if touched again)
+SUBJECT_LIMIT = 20_000
 #: the one event of a meeting's stream that a case's records read (its cutoff)
 MEETING_OPENER = "MeetingScheduled"
+#: a case's events that bring another stream into its fold
+_LISTINGS = frozenset(("CaseListed", "CaseRelisted"))
+
+RowKey = tuple[str, int]
 
 
 def owners_of(records: Iterable[Accepted]) -> set[str]:
-    """The subjects whose rows the appended records change."""
-    return {r.stream for r in records if r.stream.partition(":")[0] in OWNING_KINDS}
+    """The subjects whose own streams the appended records are in."""
+    return {r.stream for r in records if _kind(r.stream) in OWNING_KINDS}
+
+
+def _kind(stream: str) -> str:
+    return stream.partition(":")[0]
+
+
+class Subject:
+    """One subject's fold: the events its rows are made from, and the rows last written
+    for it (None until this unit of work has written them all)."""
+
+    __slots__ = ("builder", "rows", "streams")
+
+    def __init__(self, streams: set[str], rows: dict[RowKey, RecordRow] | None = None) -> None:
+        self.builder = FactBuilder()
+        #: the streams folded (a case: its own, its transfers', its meetings', its protocol)
+        self.streams = streams
+        self.rows = rows
+
+    def drop(self) -> None:
+        """Forget the fold (a retraction in its streams); the rows written are kept."""
+        self.builder, self.streams = FactBuilder(), set()
+
+    @property
+    def folded(self) -> bool:
+        """False once dropped (a retraction in its streams): fold it again before use."""
+        return bool(self.streams)
+
+    def apply(self, event: Event, position: int) -> None:
+        self.builder.apply(event, position)
+
+    def transfer_case(self, transfer_id: str) -> str | None:
+        """The case a transfer of this fold was requested for (``case:<id>``)."""
+        transfer = self.builder.transfers.get(transfer_id)
+        return None if transfer is None or transfer.case_id is None else f"case:{transfer.case_id}"
 
 
 class Projector:
-    """The append hook (one per store): recomputes the rows of every subject that the
-    appended records touch."""
+    """The append hook (one per store): folds every appended event into the subjects it
+    touches and writes the rows that changed."""
 
-    def __init__(self) -> None:
+    def __init__(self, subject_limit: int | None = None) -> None:
         self._writer: Writer | None = None
-        self._streams: dict[str, list[tuple[int, Event]]] = {}
-        #: of meeting streams not in ``_streams``: only their MeetingScheduled
-        self._openers: dict[str, list[tuple[int, Event]]] = {}
-        self._transfers_of: dict[str, set[str]] = {}
-        self._cached = 0
+        self._subjects: OrderedDict[str, Subject] = OrderedDict()
+        self._limit = SUBJECT_LIMIT if subject_limit is None else subject_limit
         self._zone: ZoneInfo | None = None
 
     def __call__(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
-        if writer is not self._writer or self._cached > CACHE_LIMIT:
-            self._writer, self._streams, self._openers, self._cached = writer, {}, {}, 0
-            self._transfers_of = {}
-            self._zone = network_time_zone(writer.connection)
-        for record, position in zip(records, positions, strict=True):
-            case_id = getattr(record.event.data, "case_id", None)
-            if record.event.type == "TransferRequested" and case_id is not None:
-                known = self._transfers_of.get(f"case:{case_id}")
-                if known is not None:
-                    known.add(record.stream)
-            cached = self._streams.get(record.stream)
-            if cached is not None:
-                cached.append((position, record.event))
-                self._cached += 1
-            openers = self._openers.get(record.stream)
-            if openers is not None and record.event.type == MEETING_OPENER:
-                openers.append((position, record.event))
-        owners = owners_of(records)
-        transfers = {o for o in owners if o.startswith("transfer:")}
-        simple = {o for o in owners if not o.startswith("case:")}
-        zone = self._zone_of(writer)
-        facts = derive_facts(self._events(writer, simple))
-        rows: list[ModelRow] = list(rows_of(facts, simple, time_zone=zone))
-        # a transfer's case (before and after this change) counts its receipt as an arrival
-        cases = {o for o in owners if o.startswith("case:")}
-        before = refs_of_owners(writer.connection, "transfer", transfers)
-        cases.update(f"case:{ref}" for ref in before.values() if ref)
-        cases.update(f"case:{r.ref}" for r in rows if r.kind == "transfer" and r.ref)
-        unknown = [c for c in cases if c not in self._transfers_of]
-        for case, referrers in writer.referrers_of_keys(unknown).items():
-            # a retracted request may stay listed: the fold leaves its events out
-            self._transfers_of[case] = {r.stream for r in referrers}
-        for case in sorted(cases):
-            rows.extend(self._case_rows(writer, case))
-        replace_owned(writer.connection, simple | cases, rows)
+        if writer is not self._writer:
+            self._writer, self._zone = writer, network_time_zone(writer.connection)
+            self._subjects.clear()
+        #: subjects folded from the store during this call: they hold the whole batch
+        fresh: set[str] = set()
+        # the subjects of the records' own streams, then the cases of their transfers,
+        # are folded from the store in bulk where they are not folded already
+        self._load(writer, self._to_fold(records), fresh)
+        cases = self._transfer_cases(writer, records)
+        self._load(writer, {c for c in cases if c and not self._usable(c)}, fresh)
+        touched: dict[str, None] = {}
+        for record, position, case in zip(records, positions, cases, strict=True):
+            for owner in self._fold(writer, record, position, case, fresh):
+                touched[owner] = None
+        self._load(writer, {o for o in touched if not self._usable(o)}, fresh)
+        self._write(writer, touched)
         set_checkpoint(writer.connection, positions[-1])
 
-    def _events(
-        self, writer: Writer, streams: Iterable[str], *, openers_only: bool = False
-    ) -> list[Event]:
-        """The events of these streams in global order (from the cache where it can);
-        with ``openers_only``, of meeting streams only their ``MeetingScheduled`` (a
-        meeting's attendance, often dozens of events, is not read for a case)."""
-        wanted = set(streams)
-        openers = {
-            s
-            for s in wanted
-            if openers_only and s.startswith("meeting:") and s not in self._streams
-        }
-        missing = sorted(wanted - openers - self._streams.keys())
-        if missing:
-            for stream in missing:
-                self._streams[stream] = []
-            for position, event, stream in writer.positioned_events_of_streams(missing):
-                self._streams[stream].append((position, event))
-                self._cached += 1
-        unread = sorted(openers - self._openers.keys())
-        if unread:
-            for stream in unread:
-                self._openers[stream] = []
-            for position, event, stream in writer.positioned_events_of_streams(
-                unread, types=(MEETING_OPENER,)
-            ):
-                self._openers[stream].append((position, event))
-                self._cached += 1
-        merged = sorted(
-            pair
-            for s in wanted
-            for pair in (self._openers[s] if s in openers else self._streams[s])
-            if not openers_only or not s.startswith("meeting:") or pair[1].type == MEETING_OPENER
-        )
-        return [event for _, event in merged]
+    # --- folding ----------------------------------------------------------------------
 
-    def _case_rows(self, writer: Writer, case: str) -> list[ModelRow]:
-        """A case's rows, from its stream, its transfers, its meetings and its protocol."""
-        transfers = self._transfers_of[case]
-        events = self._events(writer, {case, *transfers})
-        related = set(_meetings_and_protocol(events))
-        if related:
-            # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
-            events = self._events(writer, {case, *transfers, *related}, openers_only=True)
-        return list(rows_of(derive_facts(events), {case}, time_zone=self._zone_of(writer)))
+    def _usable(self, owner: str) -> bool:
+        subject = self._subjects.get(owner)
+        return subject is not None and subject.folded
+
+    def _to_fold(self, records: Sequence[Accepted]) -> set[str]:
+        """The records' own subjects that must be folded from the store: not folded yet,
+        or a case being listed (its fold gains the meeting's cutoff and the protocol). A
+        transfer, handover, referral or meeting whose stream starts in this batch has
+        nothing stored before it: it starts empty instead."""
+        needed: set[str] = set()
+        for record in records:
+            stream = record.stream
+            kind = _kind(stream)
+            if kind not in OWNING_KINDS or isinstance(record.event.data, EventRetracted):
+                continue
+            if record.event.type in _LISTINGS:
+                needed.add(stream)
+            elif not self._usable(stream) and stream not in needed:
+                if record.version == 1 and kind != "case":
+                    self._subjects[stream] = Subject({stream}, rows={})
+                else:
+                    needed.add(stream)
+        return needed
+
+    def _transfer_cases(self, writer: Writer, records: Sequence[Accepted]) -> list[str | None]:
+        """For each record of a transfer's stream, the case the transfer is for."""
+        known: dict[str, str | None] = {}
+        cases: list[str | None] = []
+        for record in records:
+            stream, data = record.stream, record.event.data
+            case = None
+            if _kind(stream) == "transfer" and not isinstance(data, EventRetracted):
+                if isinstance(data, TransferRequested):
+                    known[stream] = None if data.case_id is None else f"case:{data.case_id}"
+                elif stream not in known:
+                    known[stream] = self._case_of_transfer(writer, stream)
+                case = known[stream]
+            cases.append(case)
+        return cases
+
+    def _case_of_transfer(self, writer: Writer, stream: str) -> str | None:
+        """The case of a transfer as folded, else as its stored row says."""
+        subject = self._subjects.get(stream)
+        case = None if subject is None else subject.transfer_case(stream.partition(":")[2])
+        if case is None:
+            ref = refs_of_owners(writer.connection, "transfer", [stream]).get(stream)
+            case = None if ref is None else f"case:{ref}"
+        return case
+
+    def _fold(
+        self, writer: Writer, record: Accepted, position: int, case: str | None, fresh: set[str]
+    ) -> list[str]:
+        """Fold one appended event into the subjects it touches; return them."""
+        event, stream = record.event, record.stream
+        if isinstance(event.data, EventRetracted):
+            return self._retracted(writer, stream, fresh)
+        owners = [stream] if _kind(stream) in OWNING_KINDS else []
+        if case is not None:
+            owners.append(case)
+        for owner in owners:
+            if owner in fresh:
+                continue
+            if not self._usable(owner):  # dropped by a retraction earlier in the batch
+                self._load(writer, {owner}, fresh)
+                continue
+            subject = self._subjects[owner]
+            self._subjects.move_to_end(owner)
+            subject.apply(event, position)
+            subject.streams.add(stream)
+        return owners
+
+    def _retracted(self, writer: Writer, stream: str, fresh: set[str]) -> list[str]:
+        """A retraction in ``stream``: every subject whose fold reads that stream (and a
+        transfer's case) is folded again from the store (unless it was folded from the
+        store during this batch: it holds the retraction already)."""
+        kind = _kind(stream)
+        owners = [stream] if kind in OWNING_KINDS else []
+        if kind == "transfer":
+            case = self._case_of_transfer(writer, stream)
+            if case is not None:
+                owners.append(case)
+        if kind in ("meeting", "protocol"):  # a case's fold reads its meetings and protocol
+            owners.extend(o for o, s in self._subjects.items() if stream in s.streams)
+        for owner in owners:
+            subject = self._subjects.get(owner)
+            if subject is not None and owner not in fresh:
+                subject.drop()
+        return owners
+
+    def _load(self, writer: Writer, owners: Collection[str], fresh: set[str]) -> None:
+        """Fold these subjects from their streams as stored (the batch already in them)."""
+        if not owners:
+            return
+        cases = sorted(o for o in owners if o.startswith("case:"))
+        # a case's transfers (a retracted request may stay listed: the fold leaves it out)
+        referrers = writer.referrers_of_keys(cases) if cases else {}
+        streams_of = {o: {o} | {r.stream for r in referrers.get(o, ())} for o in owners}
+        events_of: dict[str, list[tuple[int, Event]]] = {}
+        wanted = sorted(set().union(*streams_of.values()))
+        for position, event, stream in writer.positioned_events_of_streams(wanted):
+            events_of.setdefault(stream, []).append((position, event))
+        related_of = {
+            case: set(_meetings_and_protocol(e for _, e in events_of.get(case, ())))
+            for case in cases
+        }
+        related = set().union(*related_of.values()) if related_of else set()
+        protocols = sorted(s for s in related if s.startswith("protocol:"))
+        meetings = sorted(related - set(protocols))
+        for position, event, stream in writer.positioned_events_of_streams(protocols):
+            events_of.setdefault(stream, []).append((position, event))
+        # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
+        for position, event, stream in writer.positioned_events_of_streams(
+            meetings, types=(MEETING_OPENER,)
+        ):
+            events_of.setdefault(stream, []).append((position, event))
+        for owner in sorted(owners):
+            streams = streams_of[owner] | related_of.get(owner, set())
+            events = sorted(pair for s in streams for pair in events_of.get(s, ()))
+            subject = self._subjects.get(owner)
+            if subject is None:
+                subject = self._subjects[owner] = Subject(streams)
+            else:
+                subject.builder, subject.streams = FactBuilder(), streams
+            self._subjects.move_to_end(owner)
+            retracted = {e.data.event_id for _, e in events if isinstance(e.data, EventRetracted)}
+            for position, event in events:
+                if event.event_id not in retracted and not isinstance(event.data, EventRetracted):
+                    subject.apply(event, position)
+            fresh.add(owner)
+
+    # --- writing ----------------------------------------------------------------------
+
+    def _write(self, writer: Writer, touched: Iterable[str]) -> None:
+        """Write the rows of the touched subjects that differ from those last written."""
+        zone = self._zone_of(writer)
+        unknown: list[str] = []
+        stale: list[tuple[str, str, int]] = []
+        new: list[RecordRow] = []
+        for owner in touched:
+            subject = self._subjects[owner]
+            rows = {row.key: row for row in record_rows(facts_of(subject.builder), (owner,))}
+            before = subject.rows
+            if before is None:
+                unknown.append(owner)
+                new.extend(rows.values())
+            else:
+                stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
+                new.extend(row for key, row in rows.items() if before.get(key) != row)
+            subject.rows = rows
+        replace_owned(writer.connection, unknown, [])
+        delete_rows(writer.connection, stale)
+        insert_rows(writer.connection, [model_row(row, zone) for row in new])
+        while len(self._subjects) > self._limit:
+            self._subjects.popitem(last=False)
 
     def _zone_of(self, writer: Writer) -> ZoneInfo:
         if self._zone is None:
@@ -144,7 +281,7 @@ class Projector:
         return self._zone
 
 
-def _meetings_and_protocol(events: Sequence[Event]) -> Iterable[str]:
+def _meetings_and_protocol(events: Iterable[Event]) -> Iterable[str]:
     for event in events:
         data = event.data
         if isinstance(data, CaseListed):

@@ -8,6 +8,7 @@ owns its record.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,14 +27,46 @@ from coord.reports.records import (
 from coord.store.readmodels import ModelRow
 
 
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """A read-model row before it is written: its key, ``at``, ``ref`` and the record it
+    holds (its payload and figure columns are made from the record only when it is
+    written; the projector compares records to write only the rows that changed)."""
+
+    kind: str
+    owner: str
+    seq: int
+    at: datetime | None
+    ref: str | None
+    record: Any
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.kind, self.seq)
+
+
+def model_row(row: RecordRow, time_zone: ZoneInfo) -> ModelRow:
+    """The row as written: the record's JSON payload and figure columns."""
+    return ModelRow(
+        row.kind, row.owner, row.seq, row.at, row.ref, to_payload(row.record),
+        figures_of(row.record, time_zone),
+    )  # fmt: skip
+
+
 def rows_of(
     facts: Facts, owners: Collection[str] | None = None, *, time_zone: ZoneInfo
 ) -> Iterator[ModelRow]:
     """Every row the read models hold for these facts (only those of ``owners``, when
     given); day counts are taken in ``time_zone``, the network's."""
+    return (model_row(row, time_zone) for row in record_rows(facts, owners))
+
+
+def record_rows(facts: Facts, owners: Collection[str] | None = None) -> Iterator[RecordRow]:
+    """:func:`rows_of` before payloads: each row's key and record."""
     if owners is not None:
-        return (row for row in _rows(facts, set(owners), time_zone) if row.owner in owners)
-    return _rows(facts, None, time_zone)
+        wanted = set(owners)
+        return (row for row in _rows(facts, wanted) if row.owner in wanted)
+    return _rows(facts, None)
 
 
 def elapsed_us(start: datetime, end: datetime | None) -> int | None:
@@ -97,15 +130,13 @@ def figures_of(record: object, time_zone: ZoneInfo) -> dict[str, Any]:
     return {}
 
 
-def _rows(facts: Facts, owners: set[str] | None, time_zone: ZoneInfo) -> Iterator[ModelRow]:
+def _rows(facts: Facts, owners: set[str] | None) -> Iterator[RecordRow]:
     def wanted(owner: str) -> bool:
         return owners is None or owner in owners
 
     for case in facts.cases.values():
         if wanted(f"case:{case.case_id}"):
-            yield ModelRow(
-                "case", f"case:{case.case_id}", 0, case.listed_at, None, to_payload(case)
-            )
+            yield RecordRow("case", f"case:{case.case_id}", 0, case.listed_at, None, case)
     seq: dict[tuple[str, str], int] = {}
 
     def next_seq(kind: str, owner: str) -> int:
@@ -122,25 +153,20 @@ def _rows(facts: Facts, owners: set[str] | None, time_zone: ZoneInfo) -> Iterato
         for step in records:
             owner = f"case:{step.case_id}"
             if wanted(owner):
-                yield ModelRow(
-                    kind, owner, next_seq(kind, owner), step.occurred_at, step.meeting_id,
-                    to_payload(step), figures_of(step, time_zone),
-                )  # fmt: skip
+                yield RecordRow(
+                    kind, owner, next_seq(kind, owner), step.occurred_at, step.meeting_id, step
+                )
     for (case_id, item), arrival in sorted(facts.arrivals.items()):
         owner = f"case:{case_id}"
         if not wanted(owner):
             continue
-        yield ModelRow(
-            "arrival", owner, next_seq("arrival", owner), arrival.arrived_at, item,
-            to_payload(arrival),
-        )  # fmt: skip
+        yield RecordRow(
+            "arrival", owner, next_seq("arrival", owner), arrival.arrived_at, item, arrival
+        )
     for transfer in facts.transfers.values():
         owner = f"transfer:{transfer.transfer_id}"
         if wanted(owner):
-            yield ModelRow(
-                "transfer", owner, 0, transfer.requested_at, transfer.case_id,
-                to_payload(transfer), figures_of(transfer, time_zone),
-            )  # fmt: skip
+            yield RecordRow("transfer", owner, 0, transfer.requested_at, transfer.case_id, transfer)
     subjects: tuple[tuple[str, Iterable[Any], str, str], ...] = (
         ("handover", facts.handovers.values(), "handover_id", "initiated_at"),
         ("referral", facts.referrals.values(), "referral_id", "made_at"),
@@ -150,7 +176,4 @@ def _rows(facts: Facts, owners: set[str] | None, time_zone: ZoneInfo) -> Iterato
         for record in members:
             owner = f"{kind}:{getattr(record, key)}"
             if wanted(owner):
-                yield ModelRow(
-                    kind, owner, 0, getattr(record, at), None, to_payload(record),
-                    figures_of(record, time_zone),
-                )  # fmt: skip
+                yield RecordRow(kind, owner, 0, getattr(record, at), None, record)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, delete, insert, select, text
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, text
 
 from coord.store.schema import (
     FIGURE_NAMES,
@@ -196,3 +196,23 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
         connection.execute(text(f"CREATE INDEX {name} ON read_models ({', '.join(columns)})"))
     set_checkpoint(connection, position)
     return count
+
+
+def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) -> None:
+    """Delete the rows with these (owner, kind, seq) keys."""
+    if not keys:
+        return
+    statement = delete(read_models).where(
+        read_models.c.owner == bindparam("k_owner"),
+        read_models.c.kind == bindparam("k_kind"),
+        read_models.c.seq == bindparam("k_seq"),
+    )
+    parameters = [{"k_owner": o, "k_kind": k, "k_seq": s} for o, k, s in keys]
+    for chunk in _chunks(parameters, _INSERT_BATCH):
+        connection.execute(statement, list(chunk))
+
+
+def insert_rows(connection: Connection, rows: Sequence[ModelRow]) -> None:
+    """Insert these rows (their keys must be free)."""
+    for chunk in _chunks(_values(rows), _INSERT_BATCH):
+        connection.execute(insert(read_models), list(chunk))
