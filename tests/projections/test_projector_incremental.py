@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -93,7 +93,7 @@ def test_imports_in_parts_equal_a_rebuild(
     monkeypatch.setattr(importing, "BATCH_SIZE", batch)
     monkeypatch.setattr(projector, "SUBJECT_LIMIT", kept)
     lines = network_log(seed).splitlines(keepends=True)
-    assert any(b'"EventRetracted"' in line for line in lines)
+    assume(any(b'"EventRetracted"' in line for line in lines))  # most seeds have some
     folder = tmp_path_factory.mktemp("log")
     files = []
     for part in range(parts):
@@ -156,3 +156,27 @@ def test_commands_one_at_a_time_equal_a_rebuild(
             except EventRejected as error:  # pragma: no cover - the generator's log is valid
                 raise AssertionError(error.reason) from error
         assert_equals_rebuild(database)
+
+
+def test_a_store_appended_to_by_another_writer_is_folded_again(
+    db_url_factory: Callable[[], str], tmp_path: Path
+) -> None:
+    """Two processes' stores on one database take turns recording events of the same
+    subjects, and one's import is rolled back: each projector keeps its folds across
+    its own units of work only while the log is the one it last projected."""
+    url = db_url_factory()
+    lines = network_log(11).splitlines()
+    split = len(lines) // 2
+    with opened(url) as first, opened(url) as second:
+        path = tmp_path / "first-half.jsonl"
+        path.write_bytes(b"\n".join(lines[:split]) + b"\n")
+        import_files(first.store, [path], time_zone=LONDON, on_rejection=_fail)
+        rejected = tmp_path / "rolled-back.jsonl"
+        rejected.write_bytes(b"\n".join(lines[split : split + 40]) + b"\n{}\n")
+        with pytest.raises(importing.ImportRejected):
+            import_files(first.store, [rejected], time_zone=LONDON, on_rejection=lambda _: None)
+        for number, line in enumerate(lines[split:]):
+            event = decode_event(parse_line(line.decode()))
+            store = (first if number % 3 else second).store
+            record(store, event, time_zone=LONDON, now=event.recorded_at)
+        assert_equals_rebuild(first)

@@ -13,6 +13,10 @@ A subject is folded from its streams in the store (its first touch, a retraction
 them, or a case's listing, which brings a meeting's cutoff and a protocol's required
 items into its fold); the store then already holds the whole appended batch, so that
 subject takes none of the batch's events again.
+
+The folds outlive a unit of work only while the log stays the one last projected (the
+next append starts right after that head, and the hash chain links it to it); when
+another process has appended, they are dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from coord.events import Event
 from coord.events.types import CaseListed, CaseRelisted, EventRetracted, TransferRequested
 from coord.projections.rows import RecordRow, model_row, record_rows
 from coord.reports import FactBuilder, facts_of
+from coord.store.chain import Head
+from coord.store.integrity import chain_link
 from coord.store.log import Writer
 from coord.store.readmodels import (
     delete_rows,
@@ -98,11 +104,35 @@ class Projector:
         self._subjects: OrderedDict[str, Subject] = OrderedDict()
         self._limit = SUBJECT_LIMIT if subject_limit is None else subject_limit
         self._zone: ZoneInfo | None = None
+        #: the head of the log as last projected (None after a failure)
+        self._projected: Head | None = None
 
     def __call__(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
         if writer is not self._writer:
+            if not self._continues(writer, positions[0]):
+                self._subjects.clear()
             self._writer, self._zone = writer, network_time_zone(writer.connection)
-            self._subjects.clear()
+        self._projected = None
+        try:
+            self._project(writer, records, positions)
+        except BaseException:
+            self._writer = None
+            raise
+        self._projected = writer.head()
+
+    def _continues(self, writer: Writer, first: int) -> bool:
+        """Whether the subjects folded by an earlier unit of work still hold: the log
+        before this append is exactly the one last projected (same head, and by the hash
+        chain the same events), so the read models are the rows last written (written by
+        that unit of work, or by another that appended the very same events)."""
+        last = self._projected
+        return (
+            last is not None
+            and first == last.position + 1
+            and chain_link(writer.connection, first) == last.hash
+        )
+
+    def _project(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
         #: subjects folded from the store during this call: they hold the whole batch
         fresh: set[str] = set()
         # the subjects of the records' own streams, then the cases of their transfers,

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
 from coord.events import format_timestamp
 from coord.store.chain import GENESIS_HASH, Head, row_hash
 from coord.store.log import LogSession
 from coord.store.rows import iter_rows
+from coord.store.schema import events
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -178,3 +179,12 @@ def _check(
             f"{position - 1} ({format_timestamp(prev_recorded)})"
         )
     return None
+
+
+def chain_link(connection: Connection, position: int) -> str | None:
+    """The ``prev_hash`` stored with the event at ``position`` (None when there is none):
+    the hash of the log up to the event before it."""
+    value: str | None = connection.execute(
+        select(events.c.prev_hash).where(events.c.position == position)
+    ).scalar()
+    return value
