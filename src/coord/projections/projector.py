@@ -2,7 +2,7 @@
 
 An appended event changes the records of the subject whose stream it is in (a
 transfer's events also change its case's arrivals; a retraction, its target's subject).
-The projector keeps, for each subject it has touched in this unit of work, the fold of
+The projector keeps, for each subject it has touched, the fold of
 the events that subject's rows are made from (:class:`Subject`) and the rows it last
 wrote. An appended event is folded into the subjects it touches; their rows are derived
 again by the same definition the reports and rebuild use, and only the rows that differ
