@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, select
 
 from coord.events import format_timestamp
 from coord.store.chain import GENESIS_HASH, Head, row_hash
@@ -181,10 +181,11 @@ def _check(
     return None
 
 
+_PREV_HASH = select(events.c.prev_hash).where(events.c.position == bindparam("position"))
+
+
 def chain_link(connection: Connection, position: int) -> str | None:
     """The ``prev_hash`` stored with the event at ``position`` (None when there is none):
     the hash of the log up to the event before it."""
-    value: str | None = connection.execute(
-        select(events.c.prev_hash).where(events.c.position == position)
-    ).scalar()
+    value: str | None = connection.execute(_PREV_HASH, {"position": position}).scalar()
     return value

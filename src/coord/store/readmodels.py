@@ -136,29 +136,32 @@ def _payloads_where(
     return found
 
 
+_TIME_ZONE = select(settings.c.value).where(settings.c.key == TIME_ZONE_KEY)
+_CHECKPOINT = select(projection_checkpoints.c.position).where(
+    projection_checkpoints.c.name == CHECKPOINT
+)
+_MOVE_CHECKPOINT = (
+    projection_checkpoints.update()
+    .where(projection_checkpoints.c.name == CHECKPOINT)
+    .values(position=bindparam("position"))
+)
+
+
 def network_time_zone(connection: Connection) -> ZoneInfo:
     """The network's time zone stored with the database, in which the read models' day
     counts are taken."""
-    value = connection.execute(
-        select(settings.c.value).where(settings.c.key == TIME_ZONE_KEY)
-    ).scalar()
+    value = connection.execute(_TIME_ZONE).scalar()
     return ZoneInfo(value or DEFAULT_TIME_ZONE)
 
 
 def checkpoint(connection: Connection) -> int:
     """The global position the read models include (0 before the first event)."""
-    value = connection.execute(
-        select(projection_checkpoints.c.position).where(projection_checkpoints.c.name == CHECKPOINT)
-    ).scalar()
+    value = connection.execute(_CHECKPOINT).scalar()
     return int(value or 0)
 
 
 def set_checkpoint(connection: Connection, position: int) -> None:
-    updated = connection.execute(
-        projection_checkpoints.update()
-        .where(projection_checkpoints.c.name == CHECKPOINT)
-        .values(position=position)
-    )
+    updated = connection.execute(_MOVE_CHECKPOINT, {"position": position})
     if updated.rowcount == 0:
         connection.execute(
             insert(projection_checkpoints).values(name=CHECKPOINT, position=position)
@@ -198,18 +201,18 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
     return count
 
 
+_DELETE_ROW = delete(read_models).where(
+    read_models.c.owner == bindparam("k_owner"),
+    read_models.c.kind == bindparam("k_kind"),
+    read_models.c.seq == bindparam("k_seq"),
+)
+
+
 def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) -> None:
     """Delete the rows with these (owner, kind, seq) keys."""
-    if not keys:
-        return
-    statement = delete(read_models).where(
-        read_models.c.owner == bindparam("k_owner"),
-        read_models.c.kind == bindparam("k_kind"),
-        read_models.c.seq == bindparam("k_seq"),
-    )
     parameters = [{"k_owner": o, "k_kind": k, "k_seq": s} for o, k, s in keys]
     for chunk in _chunks(parameters, _INSERT_BATCH):
-        connection.execute(statement, list(chunk))
+        connection.execute(_DELETE_ROW, list(chunk))
 
 
 def insert_rows(connection: Connection, rows: Sequence[ModelRow]) -> None:
