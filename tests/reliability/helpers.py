@@ -70,11 +70,8 @@ def process_env() -> dict[str, str]:
 
 
 def read_model_rows(url: str) -> list[tuple[Any, ...]]:
-    """Every read-model row, in a stable order (for comparing with a rebuild).
-
-    An arrival's ``position`` is a tie-break counter of the fold that produced it: the
-    projector folds one subject's events, a rebuild the whole log, so only its order
-    within the owner is compared (it is replaced by its rank there)."""
+    """Every read-model row, every column, in a stable order (for comparing with a
+    rebuild: an arrival's tie-break is the global position in both)."""
     engine = create_engine_for(url)
     try:
         with engine.connect() as connection:
@@ -85,18 +82,7 @@ def read_model_rows(url: str) -> list[tuple[Any, ...]]:
             ).all()
     finally:
         engine.dispose()
-    ranks: dict[str, list[int]] = {}
-    for row in rows:
-        if "position" in row.payload:
-            ranks.setdefault(row.owner, []).append(row.payload["position"])
-    rank = {owner: {p: i for i, p in enumerate(sorted(set(ps)))} for owner, ps in ranks.items()}
-    out = []
-    for row in rows:
-        payload = dict(row.payload)
-        if "position" in payload:
-            payload["position"] = rank[row.owner][payload["position"]]
-        out.append((row.kind, row.owner, row.seq, row.at, row.ref, payload))
-    return out
+    return [tuple(row) for row in rows]
 
 
 def head_and_checkpoint(url: str) -> tuple[int, int]:
