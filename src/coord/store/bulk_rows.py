@@ -61,7 +61,7 @@ def _execute_many(
     processors: dict[str, Processor],
 ) -> int:
     quote = connection.dialect.identifier_preparer.quote
-    at = _sqlite_instant(processors.get("at", _identity))
+    at = processors.get("at", _identity)
     payload = processors.get("payload", _identity)
 
     def plan(names: tuple[str, ...]) -> tuple[str, list[tuple[str, Processor | None]] | None]:
@@ -92,31 +92,34 @@ def _execute_many(
                 if names != shape:
                     shape = names
                     statement, taken = plan(names)
-            head = (row.kind, row.owner, row.seq, at(row.at), row.ref, payload(row.payload))
-            if taken is None:
-                batch.append((*head, *figures.values()))
+            instant = row.at
+            if instant.__class__ is datetime and instant.tzinfo is UTC:
+                # the text SQLAlchemy stores for an instant on SQLite: YYYY-MM-DD
+                # HH:MM:SS.ffffff in UTC, which isoformat writes with +00:00 after it
+                stored = instant.isoformat(" ", "microseconds")[:-6]
             else:
-                values = [figures[n] if p is None else p(figures[n]) for n, p in taken]
-                batch.append((*head, *values))
+                stored = at(instant)
+            if taken is None:
+                figure_values: Iterable[Any] = figures.values()
+            else:
+                figure_values = [figures[n] if p is None else p(figures[n]) for n, p in taken]
+            batch.append(
+                (
+                    row.kind,
+                    row.owner,
+                    row.seq,
+                    stored,
+                    row.ref,
+                    payload(row.payload),
+                    *figure_values,
+                )
+            )
         if batch:
             cursor.executemany(statement, batch)
             count += len(batch)
     finally:
         cursor.close()
     return count
-
-
-def _sqlite_instant(processor: Processor) -> Processor:
-    """The bind processor of a ``UTCDateTime`` column on SQLite, faster for an instant in
-    UTC: its text is ``YYYY-MM-DD HH:MM:SS.ffffff``, which ``isoformat`` writes with
-    ``+00:00`` after it."""
-
-    def process(value: Any) -> Any:
-        if isinstance(value, datetime) and value.tzinfo is UTC:
-            return value.isoformat(" ", "microseconds")[:-6]
-        return processor(value)
-
-    return process
 
 
 def _copy(

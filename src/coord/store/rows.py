@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import methodcaller
 from typing import Any
 
 from orjson import loads
@@ -74,7 +75,7 @@ def iter_rows(
 #: older version, the decoded :class:`Event` (upcast to the latest)
 FoldRow = tuple[int, str, str, datetime, dict[str, Any] | Event]
 
-_FOLD_COLUMNS = "position, event_id, type, schema_version, occurred_at, recorded_at"
+_FOLD_COLUMNS = "position, event_id, type, schema_version"
 
 
 def fold_pages(
@@ -94,49 +95,40 @@ def fold_pages(
     instant: Callable[[Any], datetime]
     if connection.dialect.name == "postgresql":
         query = (
-            f"SELECT {_FOLD_COLUMNS}, actor::text, data::text FROM events"
-            " WHERE type = ANY(%s) ORDER BY position"
+            f"SELECT {_FOLD_COLUMNS}, occurred_at, recorded_at, actor::text, data::text"
+            " FROM events WHERE type = ANY(%s) ORDER BY position"
         )
         cursor = driver.cursor(name="coord_fold_pages")  # type: ignore[union-attr]
         cursor.execute(query, (names,))
-        instant = _pg_instant
+        instant = methodcaller("astimezone", UTC)
     else:
-        marks = ", ".join("?" * len(names))
+        # a UTCDateTime column's text on SQLite is YYYY-MM-DD HH:MM:SS.ffffff in UTC
         query = (
-            f"SELECT {_FOLD_COLUMNS}, actor, data FROM events"
-            f" WHERE type IN ({marks}) ORDER BY position"
+            f"SELECT {_FOLD_COLUMNS}, occurred_at || '+00:00', recorded_at || '+00:00',"
+            f" actor, data FROM events WHERE type IN ({', '.join('?' * len(names))})"
+            " ORDER BY position"
         )
         cursor = driver.cursor()  # type: ignore[union-attr]
         cursor.execute(query, names)
-        instant = _sqlite_instant
+        instant = datetime.fromisoformat
     try:
         while rows := cursor.fetchmany(page_size):
             page: list[FoldRow] = []
             for position, event_id, type_name, version, occurred, recorded, actor, data in rows:
-                at = instant(occurred)
                 if version == latest[type_name]:
-                    page.append((position, event_id, type_name, at, loads(data)))
+                    page.append((position, event_id, type_name, instant(occurred), loads(data)))
                     continue
                 event = decode_stored(
                     event_id=event_id,
                     type_name=type_name,
                     schema_version=version,
-                    occurred_at=at,
+                    occurred_at=instant(occurred),
                     recorded_at=instant(recorded),
                     actor=None if actor is None else loads(actor),
                     data=loads(data),
                     registry=registry,
                 )
-                page.append((position, event_id, type_name, at, event))
+                page.append((position, event_id, type_name, event.occurred_at, event))
             yield page
     finally:
         cursor.close()
-
-
-def _sqlite_instant(value: str) -> datetime:
-    """A ``UTCDateTime`` column's text on SQLite (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC)."""
-    return datetime.fromisoformat(value + "+00:00")
-
-
-def _pg_instant(value: datetime) -> datetime:
-    return value.astimezone(UTC)
