@@ -62,7 +62,9 @@ def _execute_many(
 ) -> int:
     quote = connection.dialect.identifier_preparer.quote
     at = processors.get("at", _identity)
-    payload = processors.get("payload", _identity)
+    # SQLAlchemy's JSON type hands a dict to the engine's serializer (on SQLite, its text
+    # is what is stored): call it directly
+    payload = getattr(connection.dialect, "_json_serializer", None) or processors["payload"]
 
     def plan(names: tuple[str, ...]) -> tuple[str, list[tuple[str, Processor | None]] | None]:
         """The statement for rows with these figures, and how to take their values

@@ -28,7 +28,7 @@ class StoredEvent:
     hash: str
 
 
-def decode_row(row: Any) -> Event:
+def decode_row(row: Any, registry: Registry = DEFAULT_REGISTRY) -> Event:
     """The :class:`Event` of an ``events`` row (old schema versions upcast)."""
     return decode_stored(
         event_id=row.event_id,
@@ -38,6 +38,7 @@ def decode_row(row: Any) -> Event:
         recorded_at=row.recorded_at,
         actor=row.actor,
         data=row.data,
+        registry=registry,
     )
 
 
@@ -76,6 +77,8 @@ def iter_rows(
 FoldRow = tuple[int, str, str, datetime, dict[str, Any] | Event]
 
 _FOLD_COLUMNS = "position, event_id, type, schema_version"
+#: positions per ``IN`` list
+_IN_BATCH = 500
 
 
 def fold_pages(
@@ -87,26 +90,25 @@ def fold_pages(
     """The events of these ``types``, in position order, a page at a time, read through
     the driver's own cursor without building an :class:`Event` for each: ``data`` as it
     is stored (validated when it was appended), ``occurred_at`` as an aware UTC instant.
-    Only an event of an older schema version is decoded (:func:`decode_stored`), so that
-    it is upcast exactly as when the log is read whole."""
+    Only an event of an older schema version is decoded, as :func:`decode_row` does, so
+    that it is upcast exactly as when the log is read whole."""
     names = sorted(types)
     latest = {name: registry.latest_version(name) for name in names}
     driver = connection.connection.driver_connection
     instant: Callable[[Any], datetime]
     if connection.dialect.name == "postgresql":
         query = (
-            f"SELECT {_FOLD_COLUMNS}, occurred_at, recorded_at, actor::text, data::text"
-            " FROM events WHERE type = ANY(%s) ORDER BY position"
+            f"SELECT {_FOLD_COLUMNS}, occurred_at, data::text FROM events"
+            " WHERE type = ANY(%s) ORDER BY position"
         )
-        cursor = driver.cursor(name="coord_fold_pages")  # type: ignore[union-attr]
+        cursor = driver.cursor(name="coord_fold_pages", binary=True)  # type: ignore[union-attr]
         cursor.execute(query, (names,))
         instant = methodcaller("astimezone", UTC)
     else:
         # a UTCDateTime column's text on SQLite is YYYY-MM-DD HH:MM:SS.ffffff in UTC
         query = (
-            f"SELECT {_FOLD_COLUMNS}, occurred_at || '+00:00', recorded_at || '+00:00',"
-            f" actor, data FROM events WHERE type IN ({', '.join('?' * len(names))})"
-            " ORDER BY position"
+            f"SELECT {_FOLD_COLUMNS}, occurred_at || '+00:00', data FROM events"
+            f" WHERE type IN ({', '.join('?' * len(names))}) ORDER BY position"
         )
         cursor = driver.cursor()  # type: ignore[union-attr]
         cursor.execute(query, names)
@@ -114,21 +116,28 @@ def fold_pages(
     try:
         while rows := cursor.fetchmany(page_size):
             page: list[FoldRow] = []
-            for position, event_id, type_name, version, occurred, recorded, actor, data in rows:
+            older: list[int] = []  # indexes in the page of events of an older version
+            for position, event_id, type_name, version, occurred, data in rows:
                 if version == latest[type_name]:
                     page.append((position, event_id, type_name, instant(occurred), loads(data)))
-                    continue
-                event = decode_stored(
-                    event_id=event_id,
-                    type_name=type_name,
-                    schema_version=version,
-                    occurred_at=instant(occurred),
-                    recorded_at=instant(recorded),
-                    actor=None if actor is None else loads(actor),
-                    data=loads(data),
-                    registry=registry,
-                )
-                page.append((position, event_id, type_name, event.occurred_at, event))
+                else:  # decoded below
+                    older.append(len(page))
+                    page.append((position, event_id, type_name, instant(occurred), {}))
+            if older:
+                decoded = _decoded(connection, [page[i][0] for i in older], registry)
+                for i in older:
+                    event = decoded[page[i][0]]
+                    page[i] = (*page[i][:3], event.occurred_at, event)
             yield page
     finally:
         cursor.close()
+
+
+def _decoded(connection: Connection, positions: list[int], registry: Registry) -> dict[int, Event]:
+    """The events at these positions, decoded (old schema versions upcast)."""
+    found: dict[int, Event] = {}
+    for start in range(0, len(positions), _IN_BATCH):
+        chunk = positions[start : start + _IN_BATCH]
+        for row in connection.execute(select(events).where(events.c.position.in_(chunk))):
+            found[row.position] = decode_row(row, registry)
+    return found
