@@ -6,23 +6,35 @@ each case's ``CaseListed`` and steps (listings, discussions, deferrals), the pro
 versions, and the earliest fact making each (case, item) available — the only one that
 matters, since an item is available at t exactly when its earliest fact occurred by t.
 Cross-stream facts are derived from this state by :func:`coord.reports.facts.facts_of`.
+
+Each folded type has one step (:data:`_STEPS`), given the event's data as a mapping of
+its fields: a decoded event's model's fields (:meth:`FactBuilder.apply`), or the data as
+the store keeps it, JSON of the type's latest schema version
+(:meth:`FactBuilder.apply_stored`, what a rebuild reads without decoding every event
+again). The steps read only ids, text, integers and lists from it, and turn the few
+timestamps and dates they read into values with the same parsers the models use, so both
+give the same state.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypeVar
+from operator import attrgetter
+from typing import Any, Generic, Literal, TypeVar
 
-from coord.domain.protocol import ProtocolVersion, version_of
+from coord.domain.protocol import ProtocolVersion
 from coord.events import Event
+from coord.events.timestamps import parse_date, parse_timestamp
 from coord.events.types import (
     AttendanceRecorded,
     CaseDeferred,
     CaseDiscussed,
     CaseListed,
     CaseRelisted,
+    EventData,
     HandoverAcknowledged,
     HandoverCompleted,
     HandoverDeclined,
@@ -47,6 +59,9 @@ from coord.reports.records import Arrival, ArrivalKind, Handover, Meeting, Refer
 
 StepKind = Literal["listed", "relisted", "discussed", "deferred"]
 
+#: an event's data as a mapping of its fields (a model's, or the stored JSON)
+Fields = Mapping[str, Any]
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -70,10 +85,26 @@ class FactBuilder:
         self.listings: list[Step] = []
         self.endings: list[Step] = []
         self.arrivals: dict[tuple[str, str], Arrival] = {}
-        self.transfers: dict[str, Transfer] = {}
-        self.handovers: dict[str, Handover] = {}
-        self.referrals: dict[str, Referral] = {}
-        self.meetings: dict[str, Meeting] = {}
+        self._transfers: _Records[Transfer] = _Records()
+        self._handovers: _Records[Handover] = _Records()
+        self._referrals: _Records[Referral] = _Records()
+        self._meetings: _Records[Meeting] = _Records()
+
+    @property
+    def transfers(self) -> dict[str, Transfer]:
+        return self._transfers.current()
+
+    @property
+    def handovers(self) -> dict[str, Handover]:
+        return self._handovers.current()
+
+    @property
+    def referrals(self) -> dict[str, Referral]:
+        return self._referrals.current()
+
+    @property
+    def meetings(self) -> dict[str, Meeting]:
+        return self._meetings.current()
 
     def apply(self, event: Event, position: int | None = None) -> None:
         """Fold one non-retracted event (events of other types are ignored).
@@ -82,117 +113,20 @@ class FactBuilder:
         records it as its tie-break (without it, the count of events folded so far), so
         a fold of one subject's events and a fold of the whole log agree."""
         self._position = self._position + 1 if position is None else position
-        data, at = event.data, event.occurred_at
-        match data:
-            case ProtocolPublished():
-                version = version_of(event)
-                assert version is not None
-                self.protocols.setdefault(data.pathway, []).append(version)
-            case CaseListed():
-                self.cases[data.case_id] = data
-                self.listed_at[data.case_id] = at
-                self.listings.append(Step(data.case_id, data.meeting_id, "listed", at))
-            case CaseRelisted():
-                self.listings.append(Step(data.case_id, data.meeting_id, "relisted", at))
-            case CaseDiscussed():
-                self.endings.append(Step(data.case_id, data.meeting_id, "discussed", at))
-            case CaseDeferred():
-                step = Step(data.case_id, data.meeting_id, "deferred", at, data.reason)
-                self.endings.append(step)
-            case ItemReceived():
-                self._arrive(data.case_id, data.item, at, "received")
-            case ItemWaived():
-                self._arrive(data.case_id, data.item, at, "waived")
-            case _:
-                self._apply_other(event)
+        step = _step_of_model(type(event.data))
+        if step is not None:
+            step(self, vars(event.data), event.occurred_at, event.event_id)
 
-    def _apply_other(self, event: Event) -> None:
-        data, at = event.data, event.occurred_at
-        match data:
-            case TransferRequested():
-                self.transfers[data.transfer_id] = Transfer(
-                    transfer_id=data.transfer_id,
-                    patient_id=data.patient_id,
-                    item=data.item,
-                    from_site=data.from_site,
-                    to_site=data.to_site,
-                    method=data.method,
-                    case_id=data.case_id,
-                    requested_at=at,
-                )
-            case TransferSent():
-                self._transfer(data.transfer_id, lambda t: replace(t, sent_at=at))
-            case TransferChased():
-                self._transfer(data.transfer_id, lambda t: replace(t, chases=t.chases + 1))
-            case TransferReceived():
-                transfer = self._transfer(data.transfer_id, lambda t: replace(t, received_at=at))
-                if transfer is not None and transfer.case_id is not None:
-                    self._arrive(transfer.case_id, transfer.item, at, "transfer")
-            case TransferFailed():
-                self._transfer(data.transfer_id, lambda t: replace(t, failed_at=at))
-            case HandoverInitiated():
-                self.handovers[data.handover_id] = Handover(
-                    handover_id=data.handover_id,
-                    patient_id=data.patient_id,
-                    from_site=data.from_site,
-                    to_site=data.to_site,
-                    initiated_at=at,
-                )
-            case HandoverAcknowledged():
-                self._handover(data.handover_id, lambda h: replace(h, acknowledged_at=at))
-            case HandoverDeclined():
-                self._handover(data.handover_id, lambda h: replace(h, declined_at=at))
-            case HandoverCompleted():
-                self._handover(data.handover_id, lambda h: replace(h, completed_at=at))
-            case _:
-                self._apply_referral_or_meeting(event)
-
-    def _apply_referral_or_meeting(self, event: Event) -> None:
-        data, at = event.data, event.occurred_at
-        match data:
-            case ReferralMade():
-                self.referrals[data.referral_id] = Referral(
-                    referral_id=data.referral_id,
-                    patient_id=data.patient_id,
-                    pathway=data.pathway,
-                    from_site=data.from_site,
-                    to_site=data.to_site,
-                    priority=data.priority,
-                    clock_start=data.clock_start,
-                    made_at=at,
-                )
-            case ReferralReceived():
-                self._referral(data.referral_id, lambda r: replace(r, received_at=at))
-            case ReferralAccepted():
-                self._referral(data.referral_id, lambda r: replace(r, accepted_at=at))
-            case ReferralRejected():
-                self._referral(data.referral_id, lambda r: replace(r, rejected_at=at))
-            case TreatmentStarted():
-                self._referral(data.referral_id, lambda r: replace(r, treatment_at=at))
-            case MeetingScheduled():
-                self.meetings[data.meeting_id] = Meeting(
-                    meeting_id=data.meeting_id,
-                    pathway=data.pathway,
-                    host_site=data.host_site,
-                    scheduled_for=data.scheduled_for,
-                    cutoff=data.cutoff,
-                )
-            case TechnicalIssueReported():
-                self._meeting(
-                    data.meeting_id, lambda m: replace(m, technical_issues=m.technical_issues + 1)
-                )
-            case AttendanceRecorded() if data.minutes_present is None or data.minutes_present > 0:
-                site, group = data.site, data.professional_group
-                self._meeting(
-                    data.meeting_id,
-                    lambda m: replace(
-                        m,
-                        sites_present=m.sites_present | {site},
-                        groups_present=m.groups_present | {group},
-                    ),
-                )
-            case _:
-                pass
+    def apply_stored(
+        self, type_name: str, data: Fields, occurred_at: datetime, event_id: str, position: int
+    ) -> None:
+        """:meth:`apply` of an event as the store keeps it, already validated when it was
+        appended: its type's name and its ``data`` as stored, which must be of its type's
+        latest schema version (decode an older one, to upcast it, and :meth:`apply` it)."""
+        self._position = position
+        step = _STEPS_BY_NAME.get(type_name)
+        if step is not None:
+            step(self, data, occurred_at, event_id)
 
     def _arrive(self, case_id: str, item: str, at: datetime, kind: ArrivalKind) -> None:
         """Keep the earliest fact (at equal times, the first in the log)."""
@@ -200,28 +134,297 @@ class FactBuilder:
         if known is None or at < known.arrived_at:
             self.arrivals[(case_id, item)] = Arrival(case_id, item, at, kind, self._position)
 
-    def _transfer(self, key: str, change: Callable[[Transfer], Transfer]) -> Transfer | None:
-        return _update(self.transfers, key, change)
 
-    def _handover(self, key: str, change: Callable[[Handover], Handover]) -> None:
-        _update(self.handovers, key, change)
+#: one event's step of the fold: (state, data's fields, occurred_at, event_id)
+FoldStep = Callable[[FactBuilder, Fields, datetime, str], None]
 
-    def _referral(self, key: str, change: Callable[[Referral], Referral]) -> None:
-        _update(self.referrals, key, change)
 
-    def _meeting(self, key: str, change: Callable[[Meeting], Meeting]) -> None:
-        _update(self.meetings, key, change)
+def _protocol_published(state: FactBuilder, data: Fields, at: datetime, event_id: str) -> None:
+    version = ProtocolVersion(
+        event_id=event_id,
+        version=data["version"],
+        occurred_at=at,
+        required_items=tuple(data["required_items"]),
+    )
+    state.protocols.setdefault(data["pathway"], []).append(version)
 
-    # --- derivation -------------------------------------------------------------------
+
+_CASE_LISTED_FIELDS = tuple(CaseListed.model_fields)
+
+
+def _case_listed(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    case_id = data["case_id"]
+    # only the fields of CaseListed (a later version's model may have more)
+    state.cases[case_id] = CaseListed.model_validate(
+        {name: value for name in _CASE_LISTED_FIELDS if (value := data.get(name)) is not None}
+    )
+    state.listed_at[case_id] = at
+    state.listings.append(Step(case_id, data["meeting_id"], "listed", at))
+
+
+def _case_relisted(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state.listings.append(Step(data["case_id"], data["meeting_id"], "relisted", at))
+
+
+def _case_discussed(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state.endings.append(Step(data["case_id"], data["meeting_id"], "discussed", at))
+
+
+def _case_deferred(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    step = Step(data["case_id"], data["meeting_id"], "deferred", at, data["reason"])
+    state.endings.append(step)
+
+
+def _item_received(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._arrive(data["case_id"], data["item"], at, "received")
+
+
+def _item_waived(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._arrive(data["case_id"], data["item"], at, "waived")
+
+
+def _transfer_requested(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._transfers.add(
+        data["transfer_id"],
+        Transfer(
+            transfer_id=data["transfer_id"],
+            patient_id=data["patient_id"],
+            item=data["item"],
+            from_site=data["from_site"],
+            to_site=data["to_site"],
+            method=data["method"],
+            case_id=data.get("case_id"),
+            requested_at=at,
+        ),
+    )
+
+
+def _transfer_sent(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._transfers.change(data["transfer_id"], "sent_at", at)
+
+
+def _transfer_chased(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._transfers.count(data["transfer_id"], "chases")
+
+
+def _transfer_received(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    transfers, transfer_id = state._transfers, data["transfer_id"]
+    if transfers.change(transfer_id, "received_at", at):
+        case_id = transfers.field(transfer_id, "case_id")
+        if case_id is not None:
+            state._arrive(case_id, transfers.field(transfer_id, "item"), at, "transfer")
+
+
+def _transfer_failed(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._transfers.change(data["transfer_id"], "failed_at", at)
+
+
+def _handover_initiated(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._handovers.add(
+        data["handover_id"],
+        Handover(
+            handover_id=data["handover_id"],
+            patient_id=data["patient_id"],
+            from_site=data["from_site"],
+            to_site=data["to_site"],
+            initiated_at=at,
+        ),
+    )
+
+
+def _handover_acknowledged(state: FactBuilder, data: Fields, at: datetime, _id: str) -> None:
+    state._handovers.change(data["handover_id"], "acknowledged_at", at)
+
+
+def _handover_declined(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._handovers.change(data["handover_id"], "declined_at", at)
+
+
+def _handover_completed(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._handovers.change(data["handover_id"], "completed_at", at)
+
+
+def _referral_made(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._referrals.add(
+        data["referral_id"],
+        Referral(
+            referral_id=data["referral_id"],
+            patient_id=data["patient_id"],
+            pathway=data["pathway"],
+            from_site=data["from_site"],
+            to_site=data["to_site"],
+            priority=data["priority"],
+            clock_start=parse_date(data["clock_start"]),
+            made_at=at,
+        ),
+    )
+
+
+def _referral_received(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._referrals.change(data["referral_id"], "received_at", at)
+
+
+def _referral_accepted(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._referrals.change(data["referral_id"], "accepted_at", at)
+
+
+def _referral_rejected(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._referrals.change(data["referral_id"], "rejected_at", at)
+
+
+def _treatment_started(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._referrals.change(data["referral_id"], "treatment_at", at)
+
+
+def _meeting_scheduled(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._meetings.add(
+        data["meeting_id"],
+        Meeting(
+            meeting_id=data["meeting_id"],
+            pathway=data["pathway"],
+            host_site=data["host_site"],
+            scheduled_for=parse_timestamp(data["scheduled_for"]),
+            cutoff=parse_timestamp(data["cutoff"]),
+        ),
+    )
+
+
+def _technical_issue(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    state._meetings.count(data["meeting_id"], "technical_issues")
+
+
+def _attendance(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
+    minutes = data.get("minutes_present")
+    if minutes is not None and minutes <= 0:
+        return
+    meetings, meeting_id = state._meetings, data["meeting_id"]
+    if meetings.include(meeting_id, "sites_present", data["site"]):
+        meetings.include(meeting_id, "groups_present", data["professional_group"])
+
+
+#: the folded types and their steps (events of every other type are ignored)
+_STEPS: dict[type[EventData], FoldStep] = {
+    ProtocolPublished: _protocol_published,
+    CaseListed: _case_listed,
+    CaseRelisted: _case_relisted,
+    CaseDiscussed: _case_discussed,
+    CaseDeferred: _case_deferred,
+    ItemReceived: _item_received,
+    ItemWaived: _item_waived,
+    TransferRequested: _transfer_requested,
+    TransferSent: _transfer_sent,
+    TransferChased: _transfer_chased,
+    TransferReceived: _transfer_received,
+    TransferFailed: _transfer_failed,
+    HandoverInitiated: _handover_initiated,
+    HandoverAcknowledged: _handover_acknowledged,
+    HandoverDeclined: _handover_declined,
+    HandoverCompleted: _handover_completed,
+    ReferralMade: _referral_made,
+    ReferralReceived: _referral_received,
+    ReferralAccepted: _referral_accepted,
+    ReferralRejected: _referral_rejected,
+    TreatmentStarted: _treatment_started,
+    MeetingScheduled: _meeting_scheduled,
+    TechnicalIssueReported: _technical_issue,
+    AttendanceRecorded: _attendance,
+}
+_STEPS_BY_NAME: dict[str, FoldStep] = {model.TYPE: step for model, step in _STEPS.items()}
+#: the names of the types the fold reads (a reader may leave every other type out)
+FOLDED_TYPES: frozenset[str] = frozenset(_STEPS_BY_NAME)
+_STEP_OF_MODEL: dict[type[Any], FoldStep | None] = {}
+
+
+def _step_of_model(model: type[Any]) -> FoldStep | None:
+    """The step of a data model: of its class or of the nearest folded class it extends
+    (a later schema version may subclass the one folded)."""
+    try:
+        return _STEP_OF_MODEL[model]
+    except KeyError:
+        step = next((_STEPS[c] for c in model.__mro__ if c in _STEPS), None)
+        _STEP_OF_MODEL[model] = step
+        return step
 
 
 _R = TypeVar("_R")
 
 
-def _update(records: dict[str, _R], key: str, change: Callable[[_R], _R]) -> _R | None:
-    """Replace ``records[key]`` by ``change(records[key])`` (an unknown key is ignored)."""
-    record = records.get(key)
-    if record is None:
-        return None
-    records[key] = changed = change(record)
-    return changed
+class _Records(Generic[_R]):
+    """A kind of subject's records by key (frozen dataclasses), with the fields that
+    events change kept aside until the records are read: a record is copied once per
+    read (once in a rebuild), not once per event that changes it."""
+
+    __slots__ = ("_changes", "_records")
+
+    def __init__(self) -> None:
+        self._records: dict[str, _R] = {}
+        #: per key, the fields changed since the records were last read
+        self._changes: dict[str, dict[str, Any]] = {}
+
+    def add(self, key: str, record: _R) -> None:
+        self._records[key] = record
+        self._changes.pop(key, None)
+
+    def change(self, key: str, name: str, value: Any) -> bool:
+        """Set a field of the record of ``key``; False (and nothing done) when no record
+        has that key."""
+        changes = self._changes.get(key)
+        if changes is None:
+            if key not in self._records:
+                return False
+            changes = self._changes[key] = {}
+        changes[name] = value
+        return True
+
+    def count(self, key: str, name: str) -> None:
+        """Add one to a count field of the record of ``key`` (an unknown key is ignored)."""
+        if key in self._records:
+            self.change(key, name, self.field(key, name) + 1)
+
+    def include(self, key: str, name: str, member: str) -> bool:
+        """Add ``member`` to a set field (a frozenset) of the record of ``key``; False
+        (and nothing done) when no record has that key."""
+        changes = self._changes.get(key)
+        members = None if changes is None else changes.get(name)
+        if members is None:
+            if key not in self._records:
+                return False
+            members = set(self.field(key, name))
+            self.change(key, name, members)
+        members.add(member)
+        return True
+
+    def field(self, key: str, name: str) -> Any:
+        """A field's value now (the key must be known)."""
+        changes = self._changes.get(key)
+        if changes is not None and name in changes:
+            return changes[name]
+        return getattr(self._records[key], name)
+
+    def current(self) -> dict[str, _R]:
+        """The records, every change made."""
+        if self._changes:
+            records = self._records
+            for key, changes in self._changes.items():
+                records[key] = _changed(records[key], changes)
+            self._changes.clear()
+        return self._records
+
+
+#: per record class: a getter of all its fields, in order, and each field's index
+_LAYOUTS: dict[type[Any], tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}
+
+
+def _changed(record: _R, changes: dict[str, Any]) -> _R:
+    """A copy of ``record`` with these fields changed (a set given for a set field is
+    frozen): :func:`dataclasses.replace`, for the fold's plain records, in half the time."""
+    cls = type(record)
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        layout = _LAYOUTS[cls] = (attrgetter(*names), {n: i for i, n in enumerate(names)})
+    get, index = layout
+    values = list(get(record))
+    for name, value in changes.items():
+        values[index[name]] = frozenset(value) if isinstance(value, set) else value
+    return cls(*values)

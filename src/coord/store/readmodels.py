@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, text
 
+from coord.store.bulk_rows import write_rows
 from coord.store.schema import (
     FIGURE_NAMES,
     READ_MODEL_INDEXES,
@@ -178,17 +179,8 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
     )
     fresh.drop(connection, checkfirst=True)
     fresh.create(connection)
-    count = 0
-    batch: list[ModelRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= _INSERT_BATCH:
-            connection.execute(insert(fresh), _values(batch))
-            count += len(batch)
-            batch = []
-    if batch:
-        connection.execute(insert(fresh), _values(batch))
-        count += len(batch)
+    # through the driver (executemany / COPY): the rows an insert() of _values(rows) makes
+    count = write_rows(connection, fresh, rows)
     read_models.drop(connection)
     connection.execute(text("ALTER TABLE read_models_next RENAME TO read_models"))
     if postgresql:

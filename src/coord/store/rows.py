@@ -1,15 +1,20 @@
-"""Reading ``events`` rows: keyset pages in position order, decoded into events."""
+"""Reading ``events`` rows: keyset pages in position order, decoded into events; and
+pages of the stored data of some types, for a fold of the whole log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import methodcaller
 from typing import Any
 
+from orjson import loads
 from sqlalchemy import Connection, Row, select
 
 from coord.events import Event
 from coord.events.envelope import decode_stored
+from coord.events.registry import DEFAULT_REGISTRY, Registry
 from coord.store.schema import events
 
 
@@ -23,7 +28,7 @@ class StoredEvent:
     hash: str
 
 
-def decode_row(row: Any) -> Event:
+def decode_row(row: Any, registry: Registry = DEFAULT_REGISTRY) -> Event:
     """The :class:`Event` of an ``events`` row (old schema versions upcast)."""
     return decode_stored(
         event_id=row.event_id,
@@ -33,6 +38,7 @@ def decode_row(row: Any) -> Event:
         recorded_at=row.recorded_at,
         actor=row.actor,
         data=row.data,
+        registry=registry,
     )
 
 
@@ -63,3 +69,75 @@ def iter_rows(
         if len(page) < batch_size:
             return
         last = page[-1].position
+
+
+#: one event as a fold reads it: (position, event_id, type, occurred_at, data), where
+#: ``data`` is the stored JSON of the type's latest schema version, or, for an event of an
+#: older version, the decoded :class:`Event` (upcast to the latest)
+FoldRow = tuple[int, str, str, datetime, dict[str, Any] | Event]
+
+_FOLD_COLUMNS = "position, event_id, type, schema_version"
+#: positions per ``IN`` list
+_IN_BATCH = 500
+
+
+def fold_pages(
+    connection: Connection,
+    types: Collection[str],
+    page_size: int = 5000,
+    registry: Registry = DEFAULT_REGISTRY,
+) -> Iterator[list[FoldRow]]:
+    """The events of these ``types``, in position order, a page at a time, read through
+    the driver's own cursor without building an :class:`Event` for each: ``data`` as it
+    is stored (validated when it was appended), ``occurred_at`` as an aware UTC instant.
+    Only an event of an older schema version is decoded, as :func:`decode_row` does, so
+    that it is upcast exactly as when the log is read whole."""
+    names = sorted(types)
+    latest = {name: registry.latest_version(name) for name in names}
+    driver = connection.connection.driver_connection
+    instant: Callable[[Any], datetime]
+    if connection.dialect.name == "postgresql":
+        query = (
+            f"SELECT {_FOLD_COLUMNS}, occurred_at, data::text FROM events"
+            " WHERE type = ANY(%s) ORDER BY position"
+        )
+        cursor = driver.cursor(name="coord_fold_pages", binary=True)  # type: ignore[union-attr]
+        cursor.execute(query, (names,))
+        instant = methodcaller("astimezone", UTC)
+    else:
+        # a UTCDateTime column's text on SQLite is YYYY-MM-DD HH:MM:SS.ffffff in UTC
+        query = (
+            f"SELECT {_FOLD_COLUMNS}, occurred_at || '+00:00', data FROM events"
+            f" WHERE type IN ({', '.join('?' * len(names))}) ORDER BY position"
+        )
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        cursor.execute(query, names)
+        instant = datetime.fromisoformat
+    try:
+        while rows := cursor.fetchmany(page_size):
+            page: list[FoldRow] = []
+            older: list[int] = []  # indexes in the page of events of an older version
+            for position, event_id, type_name, version, occurred, data in rows:
+                if version == latest[type_name]:
+                    page.append((position, event_id, type_name, instant(occurred), loads(data)))
+                else:  # decoded below
+                    older.append(len(page))
+                    page.append((position, event_id, type_name, instant(occurred), {}))
+            if older:
+                decoded = _decoded(connection, [page[i][0] for i in older], registry)
+                for i in older:
+                    event = decoded[page[i][0]]
+                    page[i] = (*page[i][:3], event.occurred_at, event)
+            yield page
+    finally:
+        cursor.close()
+
+
+def _decoded(connection: Connection, positions: list[int], registry: Registry) -> dict[int, Event]:
+    """The events at these positions, decoded (old schema versions upcast)."""
+    found: dict[int, Event] = {}
+    for start in range(0, len(positions), _IN_BATCH):
+        chunk = positions[start : start + _IN_BATCH]
+        for row in connection.execute(select(events).where(events.c.position.in_(chunk))):
+            found[row.position] = decode_row(row, registry)
+    return found
