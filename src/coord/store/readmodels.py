@@ -208,6 +208,7 @@ def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) 
 
 
 def insert_rows(connection: Connection, rows: Sequence[ModelRow]) -> None:
-    """Insert these rows (their keys must be free)."""
-    for chunk in _chunks(_values(rows), _INSERT_BATCH):
-        connection.execute(insert(read_models), list(chunk))
+    """Insert these rows (their keys must be free), through the driver as a rebuild
+    writes its fresh table."""
+    if rows:
+        write_rows(connection, read_models, rows)
