@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, insert, inspect
 
 from coord.app.database import Database, initialise
 from coord.app.importing import import_files
@@ -26,6 +26,8 @@ from coord.events.types import EventRetracted, TransferRequested
 from coord.projections.rebuild import rebuild
 from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, derive_facts, facts_of
+from coord.store import create_engine_for
+from coord.store.bulk_rows import drop_derived
 from coord.store.readmodels import ModelRow, _values, checkpoint, network_time_zone
 from coord.store.schema import FIGURE_NAMES, read_models_table
 from event_strategies import LONDON, NOW, event_lists
@@ -210,3 +212,21 @@ def test_events_of_an_older_schema_version_are_upcast(
     assert methods.pop("transfer:T-v2") == first["data"]["method"]
     assert set(methods.values()) == {"other"}  # every version 1 request, upcast
     assert len(methods) == len(requested)
+
+
+@pytest.mark.parametrize("setting", ["OFF", "ON", "FAST"])
+def test_dropping_the_old_rows_leaves_sqlites_secure_delete_as_it_was(
+    tmp_path: Path, setting: str
+) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'coord.db'}")
+    try:
+        with engine.begin() as connection:
+            table = read_models_table("old_rows", "pk_old_rows")
+            table.create(connection)
+            connection.exec_driver_sql(f"PRAGMA secure_delete = {setting}")
+            before = connection.exec_driver_sql("PRAGMA secure_delete").scalar()
+            drop_derived(connection, table)
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == before
+            assert not inspect(connection).has_table("old_rows")
+    finally:
+        engine.dispose()

@@ -92,18 +92,22 @@ class FactBuilder:
 
     @property
     def transfers(self) -> dict[str, Transfer]:
+        """The transfers by id, as folded so far."""
         return self._transfers.current()
 
     @property
     def handovers(self) -> dict[str, Handover]:
+        """The handovers by id, as folded so far."""
         return self._handovers.current()
 
     @property
     def referrals(self) -> dict[str, Referral]:
+        """The referrals by id, as folded so far."""
         return self._referrals.current()
 
     @property
     def meetings(self) -> dict[str, Meeting]:
+        """The meetings by id, as folded so far."""
         return self._meetings.current()
 
     def apply(self, event: Event, position: int | None = None) -> None:

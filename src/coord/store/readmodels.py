@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, text
 
-from coord.store.bulk_rows import write_rows
+from coord.store.bulk_rows import drop_derived, write_rows
 from coord.store.schema import (
     FIGURE_NAMES,
     READ_MODEL_INDEXES,
@@ -181,7 +181,7 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
     fresh.create(connection)
     # through the driver (executemany / COPY): the rows an insert() of _values(rows) makes
     count = write_rows(connection, fresh, rows)
-    read_models.drop(connection)
+    drop_derived(connection, read_models)
     connection.execute(text("ALTER TABLE read_models_next RENAME TO read_models"))
     if postgresql:
         connection.execute(
