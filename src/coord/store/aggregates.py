@@ -18,7 +18,18 @@ from itertools import pairwise
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from coord.store.schema import FIGURE_NAMES, read_models
@@ -172,11 +183,28 @@ def steps_naming_meetings(
     }
 
 
-def _after(later: ColumnElement[Any], earlier: ColumnElement[Any]) -> ColumnElement[bool]:
-    """``later > earlier`` written so that no index serves it: SQLite, which plans
-    without statistics here, would otherwise scan the ``(kind, at)`` index from
-    ``earlier`` on for every outer row instead of looking the case's rows up by owner."""
-    return case((later > earlier, 1), else_=0) == 1
+def _arrivals_after(discussions: Subquery, postgresql: bool) -> Select[Any]:
+    """(owner, item, arrived_at, arrived_by) of each arrival of a discussion's case that
+    came after the discussion, found by owner (the primary key) for each discussion. Each
+    database's planner is told so in its own idiom: PostgreSQL gets a lateral subquery it
+    may not flatten (``OFFSET 0``), which it would otherwise turn into a hash join over a
+    scan of every row; SQLite, which plans without statistics here, gets the comparison
+    of instants in a form no index serves, else it scans the ``(kind, at)`` index from
+    the discussion on for every discussion."""
+    arrival = read_models.alias("a")
+    columns = (
+        arrival.c.owner,
+        arrival.c.ref,
+        arrival.c.at,
+        arrival.c.payload["arrived_by"].as_string().label("arrived_by"),
+    )
+    same_case = and_(arrival.c.owner == discussions.c.owner, arrival.c.kind == "arrival")
+    if postgresql:
+        later = select(*columns).where(same_case, arrival.c.at > discussions.c.at).offset(0)
+        lateral = later.lateral("later")
+        return select(lateral).select_from(discussions).join(lateral, true())
+    after = case((arrival.c.at > discussions.c.at, 1), else_=0) == 1
+    return select(*columns).select_from(discussions).join(arrival, same_case).where(after)
 
 
 class IncompleteDiscussions:
@@ -229,20 +257,8 @@ class IncompleteDiscussions:
         item) that arrived after one of these discussions of its case (an item missing
         at a discussion arrived after it, if ever)."""
         found: dict[tuple[str, str], tuple[datetime, str]] = {}
-        arrival = read_models.alias("a")
-        rows = self._connection.execute(
-            select(
-                arrival.c.owner,
-                arrival.c.ref,
-                arrival.c.at,
-                arrival.c.payload["arrived_by"].as_string(),
-            )
-            .select_from(self._owners)
-            .join(
-                arrival, and_(arrival.c.owner == self._owners.c.owner, arrival.c.kind == "arrival")
-            )
-            .where(_after(arrival.c.at, self._owners.c.at))
-        )
+        postgresql = self._connection.dialect.name == "postgresql"
+        rows = self._connection.execute(_arrivals_after(self._owners, postgresql))
         for owner, item, at, arrived_by in rows:
             key = (owner[_CASE_PREFIX:], item)
             if key in wanted:
