@@ -1,9 +1,11 @@
 """Read models: covering indexes, so that the reports read index entries, not rows.
 
-``(kind, at)`` becomes ``(kind, at, owner, <every figure column>)``: a report's
-``GROUP BY`` over a period reads only the index. ``(kind, ref)`` becomes ``(kind, ref, owner, item,
-chases)``: the gaps query finds a case's transfers, and a case's arrival of an item,
-without reading the rows. The rows themselves are unchanged (no rebuild).
+``(kind, at)`` becomes ``(kind, at, owner, <every figure column>)``: each report's
+``GROUP BY`` over a period, and the gaps query's search for incomplete discussions, read
+only the index. ``(kind, ref)`` becomes ``(kind, ref, owner, item, chases,
+ready_at_cutoff)``: the meetings report counts the steps naming its meetings, and the
+gaps query finds the transfers of a case, without reading the rows (whose JSON payloads
+make them several times as wide). The rows themselves are unchanged: no rebuild.
 
 Revision ID: 0004
 Revises: 0003
@@ -28,10 +30,21 @@ FIGURES = (
     "completed", "accepted", "rejected", "chases", "required_items", "available_items",
     "ready_at_cutoff", "technical_issues", "sites_present", "groups_present",
 )  # fmt: skip
+#: (old name, old columns, new name, new columns)
 INDEXES = (
-    ("ix_read_models_kind_at", ["kind", "at"], "ix_read_models_kind_at_figures", ["kind", "at", "owner", *FIGURES]),
-    ("ix_read_models_kind_ref", ["kind", "ref"], "ix_read_models_kind_ref_owner", ["kind", "ref", "owner", "item", "chases", "ready_at_cutoff"]),
-)  # fmt: skip
+    (
+        "ix_read_models_kind_at",
+        ["kind", "at"],
+        "ix_read_models_kind_at_figures",
+        ["kind", "at", "owner", *FIGURES],
+    ),
+    (
+        "ix_read_models_kind_ref",
+        ["kind", "ref"],
+        "ix_read_models_kind_ref_owner",
+        ["kind", "ref", "owner", "item", "chases", "ready_at_cutoff"],
+    ),
+)
 
 
 def upgrade() -> None:

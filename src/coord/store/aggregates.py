@@ -5,8 +5,9 @@ the counts of a tally are summed in one ``GROUP BY`` query over the records of a
 which also collects, per key value, the whole numbers its percentiles read (one array
 per group, not one row per record). The projections say which counts a report needs in
 a small vocabulary (:data:`Measure`), so that no SQL lives above the store. The indexes
-of ``read_models`` cover every column read here except the gaps query's JSON payloads
-(:data:`coord.store.schema.READ_MODEL_INDEXES`).
+of ``read_models`` (:data:`coord.store.schema.READ_MODEL_INDEXES`) cover every column
+read here but what the gaps query reads of the rows of its incomplete discussions and
+of their cases' arrivals.
 """
 
 from __future__ import annotations
