@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coord.projections.live import ReadModelsBehind, aggregated_report, live_facts
+from coord.projections.live import ReadModelsBehind, aggregated_report, live_facts, live_gaps
 from coord.reports import (
     REPORTS,
     Facts,
@@ -75,8 +75,7 @@ def build_gaps(
         return gaps_query(facts, period, time_zone, site=site, pathway=pathway, as_of=as_of)
     with store.reading() as reader:
         check_current(reader)
-        facts = live_facts(reader.connection, "gaps", period, time_zone, site=site, pathway=pathway)
-    return gaps_query(facts, period, time_zone, site=site, pathway=pathway)
+        return live_gaps(reader.connection, period, time_zone, site=site, pathway=pathway)
 
 
 def check_current(reader: Reader) -> None:

@@ -1,19 +1,24 @@
-"""The facts a live report needs, read back from the read models (no replay).
+"""The live reports and the gaps query, read back from the read models (no replay).
 
-Each report is then computed by its one definition in :mod:`coord.reports`, exactly as
-the ``--as-of`` replay computes it from facts derived from the log.
+Each report row is computed by its one definition in :mod:`coord.reports` — from a
+tally whose counts and percentile inputs are aggregated in SQL (:func:`aggregated_report`)
+or from the facts read back (:func:`live_facts`) — and each gap row by
+:func:`coord.reports.gaps.gap_row` (:func:`live_gaps`), exactly as the ``--as-of`` replay
+computes them from facts derived from the log.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
-from itertools import chain
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from coord.projections.codec import from_payload
 from coord.reports import (
     Facts,
+    GapsReport,
     Period,
     Report,
     completeness,
@@ -22,9 +27,10 @@ from coord.reports import (
     referrals,
     transfers,
 )
+from coord.reports.gaps import gap_row, gaps_report
 from coord.reports.model import check_by, from_tallies
 from coord.reports.records import (
-    Arrival,
+    ArrivalKind,
     Deferral,
     Discussion,
     Handover,
@@ -33,21 +39,15 @@ from coord.reports.records import (
     Referral,
     Transfer,
 )
-from coord.reports.stats import ranked
+from coord.reports.stats import PERCENTILES, Ranked, percentile_ranks, ranked
 from coord.store.aggregates import (
+    IncompleteDiscussions,
     Measure,
-    counts_by,
-    incomplete_discussions,
+    groups_by,
     steps_naming_meetings,
-    values_by,
 )
 from coord.store.engine import Connection
-from coord.store.readmodels import (
-    network_time_zone,
-    payloads_between,
-    payloads_by_owner,
-    payloads_by_ref,
-)
+from coord.store.readmodels import network_time_zone, payloads_between, payloads_by_ref
 
 
 class ReadModelsBehind(Exception):
@@ -77,16 +77,9 @@ def _facts(**parts: Any) -> Facts:
     return Facts(**{**empty, **parts})
 
 
-def live_facts(
-    connection: Connection,
-    report: str,
-    period: Period,
-    time_zone: ZoneInfo,
-    *,
-    site: str | None = None,
-    pathway: str | None = None,
-) -> Facts:
-    """The facts of the records ``report`` (or ``gaps``) counts in ``period``."""
+def live_facts(connection: Connection, report: str, period: Period, time_zone: ZoneInfo) -> Facts:
+    """The facts of the records ``report`` counts in ``period`` (the gaps query reads
+    the read models itself: :func:`live_gaps`)."""
     start, end = utc_bounds(period, time_zone)
 
     def between(kind: str, cls: type[Any]) -> list[Any]:
@@ -115,30 +108,6 @@ def live_facts(
             listings=naming("listing", Listing),
             discussions=naming("discussion", Discussion),
             deferrals=naming("deferral", Deferral),
-        )
-    if report == "gaps":
-        # only a discussion with an item missing has a gap
-        incomplete = incomplete_discussions(
-            connection, start, end, presenting_site=site, pathway=pathway
-        )
-        discussions = tuple(from_payload(Discussion, p) for p in incomplete)
-        missing = {(d.case_id, item) for d in discussions for item in d.missing_items}
-        cases = {d.case_id for d in discussions}
-        # a case's arrivals and transfers of items it did not miss are not decoded
-        arrivals = [
-            from_payload(Arrival, p)
-            for p in payloads_by_owner(connection, "arrival", {f"case:{c}" for c in cases})
-            if (p["case_id"], p["item"]) in missing
-        ]
-        requested = [
-            from_payload(Transfer, p)
-            for p in payloads_by_ref(connection, "transfer", cases)
-            if (p["case_id"], p["item"]) in missing
-        ]
-        return _facts(
-            discussions=discussions,
-            arrivals={(a.case_id, a.item): a for a in arrivals},
-            transfers={t.transfer_id: t for t in requested},
         )
     raise ValueError(f"no report {report!r}")
 
@@ -208,16 +177,15 @@ def aggregated_report(
         kind: str, key: str, counts: dict[str, Measure], values: tuple[str, str] | None = None
     ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
         """The fields of each key value's tally, and of the total's (every count adds up:
-        each record has one key value)."""
-        groups = counts_by(connection, kind, start, end, key, months, counts)
-        found: dict[str, dict[str, Any]] = {k: dict(v) for k, v in groups.items()}
-        total: dict[str, Any] = {n: sum(g[n] for g in groups.values()) for n in counts}
-        if values is not None:
-            column, field = values
-            numbers = values_by(connection, kind, start, end, key, months, column)
-            for k, group_numbers in numbers.items():
-                found[k][field] = ranked(group_numbers)
-            total[field] = ranked(chain.from_iterable(numbers.values()))
+        each record has one key value, so the total's values are the groups' together)."""
+        column, field = values if values is not None else (None, "")
+        groups = groups_by(connection, kind, start, end, key, months, counts, column)
+        found: dict[str, dict[str, Any]] = {k: dict(g.counts) for k, g in groups.items()}
+        total: dict[str, Any] = {n: sum(g.counts[n] for g in groups.values()) for n in counts}
+        if column is not None:
+            for k, g in groups.items():
+                found[k][field] = ranked(g.values)
+            total[field] = ranked_together([g.values for g in groups.values()])
         return found, total
 
     if name == "transfers":
@@ -286,3 +254,59 @@ def aggregated_report(
         )
         return meetings.meetings_from_steps(held, naming, period, key, time_zone)
     return None
+
+
+def ranked_together(groups: Sequence[Sequence[int]]) -> Ranked:
+    """The :class:`~coord.reports.stats.Ranked` of the values of ascending ``groups``
+    taken together, without merging them: the value at each rank a percentile reads is
+    found by bisection on the value (the smallest value with more than ``rank`` values at
+    or below it), counting each group with a binary search."""
+    count = sum(len(g) for g in groups)
+    present = [g for g in groups if g]
+    wanted = sorted({r for p in PERCENTILES for r in percentile_ranks(count, p)})
+    at_rank: dict[int, int] = {}
+    for rank in wanted:
+        low, high = min(g[0] for g in present), max(g[-1] for g in present)
+        while low < high:
+            middle = (low + high) // 2
+            if sum(bisect_right(g, middle) for g in present) > rank:
+                high = middle
+            else:
+                low = middle + 1
+        at_rank[rank] = low
+    return Ranked(count, at_rank)
+
+
+def live_gaps(
+    connection: Connection,
+    period: Period,
+    time_zone: ZoneInfo,
+    *,
+    site: str | None = None,
+    pathway: str | None = None,
+) -> GapsReport:
+    """The gaps query (SPEC §7) from the read models: each incomplete discussion of the
+    period and required item it missed, with the item's arrival and its transfers, each
+    row made by :func:`coord.reports.gaps.gap_row` as the replay makes it."""
+    start, end = utc_bounds(period, time_zone)
+    incomplete = IncompleteDiscussions(
+        connection, start, end, presenting_site=site, pathway=pathway
+    )
+    discussions = [
+        (discussion, discussion.missing_items)
+        for discussion in (from_payload(Discussion, p) for p in incomplete.payloads())
+    ]
+    missing = {(d.case_id, item) for d, items in discussions for item in items}
+    arrivals = incomplete.arrivals(missing)
+    transfers = incomplete.transfers(missing)
+    rows = [
+        gap_row(
+            discussion,
+            item,
+            cast(tuple[datetime, ArrivalKind] | None, arrivals.get((discussion.case_id, item))),
+            transfers.get((discussion.case_id, item), ()),
+        )
+        for discussion, items in discussions
+        for item in items
+    ]
+    return gaps_report(rows, period, site=site, pathway=pathway)

@@ -4,6 +4,7 @@ transfers requested for it and their chases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -13,9 +14,9 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 from coord.events.fields import Day, Timestamp
 from coord.reports.facts import Facts
 from coord.reports.model import Number
-from coord.reports.periods import Period, hours_between
-from coord.reports.records import ArrivalKind, Transfer
-from coord.reports.stats import duration
+from coord.reports.periods import MICROSECONDS_PER_HOUR, Period, microseconds_between
+from coord.reports.records import ArrivalKind, Discussion
+from coord.reports.stats import whole_duration
 
 _CONFIG = ConfigDict(frozen=True, serialize_by_alias=True)
 
@@ -52,6 +53,66 @@ class GapsReport(BaseModel):
     rows: list[GapRow]
 
 
+#: a transfer requested for a discussion's case and missing item, as its gap row shows
+#: it: (transfer_id, chases)
+Requested = tuple[str, int]
+
+
+def gap_row(
+    discussion: Discussion,
+    item: str,
+    arrival: tuple[datetime, ArrivalKind] | None,
+    requested: Iterable[Requested],
+) -> GapRow:
+    """The row of ``item``, missing at ``discussion``: when and how it first became
+    available (``arrival``, at any time; None: never) and the transfers requested for the
+    case and item (listed by transfer id)."""
+    transfers = sorted(requested)
+    arrived_at, arrived_by = arrival if arrival is not None else (None, None)
+    return GapRow(
+        case_id=discussion.case_id,
+        meeting_id=discussion.meeting_id,
+        patient_id=discussion.patient_id,
+        pathway=discussion.pathway,
+        presenting_site=discussion.presenting_site,
+        item=item,
+        discussed_at=discussion.occurred_at,
+        arrived_at=arrived_at,
+        arrived_by=arrived_by,
+        hours_late=(
+            None
+            if arrived_at is None
+            else whole_duration(
+                microseconds_between(discussion.occurred_at, arrived_at), MICROSECONDS_PER_HOUR
+            )
+        ),
+        transfer_ids=[transfer_id for transfer_id, _ in transfers],
+        chases=sum(chases for _, chases in transfers),
+    )
+
+
+def gaps_report(
+    rows: list[GapRow],
+    period: Period,
+    *,
+    site: str | None = None,
+    pathway: str | None = None,
+    as_of: datetime | None = None,
+) -> GapsReport:
+    """The report of the gap rows of the discussions in the period, each discussion's in
+    the order of its missing items and the discussions in the order they occurred:
+    sorted (stably) by ``discussed_at``, then ``case_id``, then ``item``."""
+    rows.sort(key=lambda r: (r.discussed_at, r.case_id, r.item))
+    return GapsReport(
+        from_date=period.from_date,
+        to_date=period.to_date,
+        site=site,
+        pathway=pathway,
+        as_of=as_of,
+        rows=rows,
+    )
+
+
 def gaps_query(
     facts: Facts,
     period: Period,
@@ -75,43 +136,23 @@ def gaps_query(
             continue
         for item in discussion.missing_items:
             arrival = facts.arrivals.get((discussion.case_id, item))
-            requested = requested_for.get((discussion.case_id, item), ())
             rows.append(
-                GapRow(
-                    case_id=discussion.case_id,
-                    meeting_id=discussion.meeting_id,
-                    patient_id=discussion.patient_id,
-                    pathway=discussion.pathway,
-                    presenting_site=discussion.presenting_site,
-                    item=item,
-                    discussed_at=discussion.occurred_at,
-                    arrived_at=arrival.arrived_at if arrival else None,
-                    arrived_by=arrival.arrived_by if arrival else None,
-                    hours_late=(
-                        duration(hours_between(discussion.occurred_at, arrival.arrived_at))
-                        if arrival
-                        else None
-                    ),
-                    transfer_ids=[t.transfer_id for t in requested],
-                    chases=sum(t.chases for t in requested),
+                gap_row(
+                    discussion,
+                    item,
+                    (arrival.arrived_at, arrival.arrived_by) if arrival else None,
+                    requested_for.get((discussion.case_id, item), ()),
                 )
             )
-    rows.sort(key=lambda r: (r.discussed_at, r.case_id, r.item))
-    return GapsReport(
-        from_date=period.from_date,
-        to_date=period.to_date,
-        site=site,
-        pathway=pathway,
-        as_of=as_of,
-        rows=rows,
-    )
+    return gaps_report(rows, period, site=site, pathway=pathway, as_of=as_of)
 
 
-def _requested_for(facts: Facts) -> dict[tuple[str, str], list[Transfer]]:
-    """The transfers requested for each (case, item), by transfer id (indexed once, not
-    searched per gap)."""
-    found: dict[tuple[str, str], list[Transfer]] = {}
-    for transfer in sorted(facts.transfers.values(), key=lambda t: t.transfer_id):
+def _requested_for(facts: Facts) -> dict[tuple[str, str], list[Requested]]:
+    """The transfers requested for each (case, item) (indexed once, not searched per
+    gap)."""
+    found: dict[tuple[str, str], list[Requested]] = {}
+    for transfer in facts.transfers.values():
         if transfer.case_id is not None:
-            found.setdefault((transfer.case_id, transfer.item), []).append(transfer)
+            key = (transfer.case_id, transfer.item)
+            found.setdefault(key, []).append((transfer.transfer_id, transfer.chases))
     return found

@@ -28,11 +28,16 @@ PERCENTILES = (MEDIAN, P90)
 def round_half_away(value: Exact, places: int) -> Decimal:
     """``value`` rounded to ``places`` decimal places, halves away from zero (exactly)."""
     exact = Fraction(value)
+    return _rounded_quotient(exact.numerator, exact.denominator, places)
+
+
+def _rounded_quotient(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator / denominator`` (denominator > 0, the fraction in lowest terms or
+    not) rounded to ``places`` decimal places, halves away from zero."""
     # floor(|n/d| * 10^places + 1/2), in whole numbers
-    numerator, denominator = abs(exact.numerator) * 10**places, exact.denominator
-    whole = (2 * numerator + denominator) // (2 * denominator)
-    sign = -1 if value < 0 else 1
-    return Decimal(sign * whole).scaleb(-places)
+    scaled = abs(numerator) * 10**places
+    whole = (2 * scaled + denominator) // (2 * denominator)
+    return Decimal(-whole if numerator < 0 else whole).scaleb(-places)
 
 
 def percentile(values: Iterable[Exact], p: Fraction) -> Fraction | None:
@@ -124,6 +129,12 @@ def ratio(numerator: int, denominator: int) -> Decimal | None:
 def duration(value: Exact | None) -> Decimal | None:
     """Hours or days rounded to 2 places (None stays None)."""
     return None if value is None else round_half_away(value, DURATION_PLACES)
+
+
+def whole_duration(numerator: int, denominator: int) -> Decimal:
+    """:func:`duration` of ``numerator / denominator`` (e.g. microseconds per hour),
+    without making a :class:`~fractions.Fraction` of it (a gaps query rounds thousands)."""
+    return _rounded_quotient(numerator, denominator, DURATION_PLACES)
 
 
 def median_of(values: Iterable[Exact]) -> Decimal | None:

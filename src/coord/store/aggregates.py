@@ -2,19 +2,36 @@
 
 A report's rows are computed from one tally per key value (:mod:`coord.reports`); here
 the counts of a tally are summed in one ``GROUP BY`` query over the records of a period,
-and the values a median needs are read as whole numbers. The
-projections say which counts a report needs in a small vocabulary (:data:`Measure`), so
-that no SQL lives above the store.
+which also collects, per key value, the whole numbers its percentiles read (one array
+per group, not one row per record). The projections say which counts a report needs in
+a small vocabulary (:data:`Measure`), so that no SQL lives above the store. The indexes
+of ``read_models`` (:data:`coord.store.schema.READ_MODEL_INDEXES`) cover every column
+read here but what the gaps query reads of the rows of its incomplete discussions and
+of their cases' arrivals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, case, func, literal, select
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from coord.store.schema import FIGURE_NAMES, read_models
 
@@ -28,6 +45,8 @@ Measure = tuple[Any, ...]
 Months = Sequence[tuple[datetime, str]]
 
 _MEETING_PREFIX = len("meeting:")
+_CASE_PREFIX = len("case:")
+_TRANSFER_PREFIX = len("transfer:")
 
 
 def _column(name: str) -> ColumnElement[Any]:
@@ -38,7 +57,8 @@ def _column(name: str) -> ColumnElement[Any]:
 
 
 def _one(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    """The number of the group's records meeting ``condition``."""
+    return func.count().filter(condition)
 
 
 def _measure(measure: Measure) -> ColumnElement[Any]:
@@ -80,7 +100,34 @@ def _in_period(kind: str, start: datetime, end: datetime) -> ColumnElement[bool]
     return and_(read_models.c.kind == kind, read_models.c.at >= start, read_models.c.at < end)
 
 
-def counts_by(
+@dataclass(frozen=True, slots=True)
+class Group:
+    """What one key value's records add up to: each measure's count, and the non-null
+    values of the measured column in ascending order."""
+
+    counts: dict[str, int]
+    values: list[int]
+
+
+def _values_array(connection: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """An aggregate of a group's non-null values of ``column`` as one array: PostgreSQL's
+    ``array_agg`` (sorted by the server), SQLite's ``json_group_array`` (JSON text)."""
+    if connection.dialect.name == "postgresql":
+        return func.array_agg(aggregate_order_by(column, column)).filter(column.is_not(None))
+    return func.json_group_array(column).filter(column.is_not(None))
+
+
+def _ascending(array: Any) -> list[int]:
+    """The values of a :func:`_values_array`, ascending (sorting an already sorted list
+    only checks it)."""
+    if array is None:  # array_agg of no rows
+        return []
+    values: list[int] = orjson.loads(array) if isinstance(array, str | bytes) else list(array)
+    values.sort()
+    return values
+
+
+def groups_by(
     connection: Connection,
     kind: str,
     start: datetime,
@@ -88,39 +135,23 @@ def counts_by(
     key: str,
     months: Months,
     measures: Mapping[str, Measure],
-) -> dict[str, dict[str, int]]:
+    values: str | None = None,
+) -> dict[str, Group]:
     """For each key value among the records of ``kind`` whose ``at`` is in [start, end):
-    each measure's count."""
+    each measure's count and, when ``values`` names a column, its non-null values in
+    ascending order (else none) — all in one ``GROUP BY`` over the covering index."""
     names = list(measures)
     key_column = _key(key, months).label("key")
-    query = (
-        select(key_column, *(_measure(measures[n]).label(n) for n in names))
-        .where(_in_period(kind, start, end))
-        .group_by(key_column)
-    )
-    return {
-        str(row[0]): {name: int(value) for name, value in zip(names, row[1:], strict=True)}
-        for row in connection.execute(query)
-    }
-
-
-def values_by(
-    connection: Connection,
-    kind: str,
-    start: datetime,
-    end: datetime,
-    key: str,
-    months: Months,
-    column: str,
-) -> dict[str, list[int]]:
-    """For each key value: the non-null values of ``column`` among the records of
-    ``kind`` whose ``at`` is in [start, end), in no particular order (sorting them here
-    is cheaper than in SQLite's sorter or a window function)."""
-    value = _column(column)
-    query = select(_key(key, months), value).where(_in_period(kind, start, end), value.is_not(None))
-    found: dict[str, list[int]] = {}
-    for key_value, number in connection.execute(query):
-        found.setdefault(str(key_value), []).append(int(number))
+    columns = [key_column, *(_measure(measures[n]).label(n) for n in names)]
+    if values is not None:
+        columns.append(_values_array(connection, _column(values)).label("values"))
+    query = select(*columns).where(_in_period(kind, start, end)).group_by(key_column)
+    found: dict[str, Group] = {}
+    for row in connection.execute(query):
+        counts = {
+            name: int(value) for name, value in zip(names, row[1 : len(names) + 1], strict=True)
+        }
+        found[str(row[0])] = Group(counts, _ascending(row[-1]) if values is not None else [])
     return found
 
 
@@ -153,27 +184,102 @@ def steps_naming_meetings(
     }
 
 
-def incomplete_discussions(
-    connection: Connection,
-    start: datetime,
-    end: datetime,
-    *,
-    presenting_site: str | None = None,
-    pathway: str | None = None,
-) -> list[dict[str, Any]]:
-    """Payloads of the discussions in [start, end) with a required item missing (fewer
-    items available than required), of one presenting site and pathway when given."""
-    conditions = [
-        _in_period("discussion", start, end),
-        read_models.c.available_items < read_models.c.required_items,
-    ]
-    if presenting_site is not None:
-        conditions.append(read_models.c.presenting_site == presenting_site)
-    if pathway is not None:
-        conditions.append(read_models.c.pathway == pathway)
-    rows = connection.execute(
-        select(read_models.c.payload)
-        .where(*conditions)
-        .order_by(read_models.c.owner, read_models.c.seq)
+def _arrivals_after(discussions: Subquery, postgresql: bool) -> Select[Any]:
+    """(owner, item, arrived_at, arrived_by) of each arrival of a discussion's case that
+    came after the discussion, found by owner (the primary key) for each discussion. Each
+    database's planner is told so in its own idiom: PostgreSQL gets a lateral subquery it
+    may not flatten (``OFFSET 0``), which it would otherwise turn into a hash join over a
+    scan of every row; SQLite, which plans without statistics here, gets the comparison
+    of instants in a form no index serves, else it scans the ``(kind, at)`` index from
+    the discussion on for every discussion."""
+    arrival = read_models.alias("a")
+    columns = (
+        arrival.c.owner,
+        arrival.c.ref,
+        arrival.c.at,
+        arrival.c.payload["arrived_by"].as_string().label("arrived_by"),
     )
-    return [row.payload for row in rows]
+    same_case = and_(arrival.c.owner == discussions.c.owner, arrival.c.kind == "arrival")
+    if postgresql:
+        later = select(*columns).where(same_case, arrival.c.at > discussions.c.at).offset(0)
+        lateral = later.lateral("later")
+        return select(lateral).select_from(discussions).join(lateral, true())
+    after = case((arrival.c.at > discussions.c.at, 1), else_=0) == 1
+    return select(*columns).select_from(discussions).join(arrival, same_case).where(after)
+
+
+class IncompleteDiscussions:
+    """The discussions in [start, end) with fewer items available than required (of
+    one presenting site and pathway, when given) — where the gaps query starts — and
+    what their gap rows show of their cases' arrivals and transfers.
+
+    Each read is one query. The discussions are found in the ``(kind, at)`` covering
+    index and their cases' transfers in the ``(kind, ref)`` one; only the payloads of
+    these discussions and their cases' arrival rows (looked up by owner) are read from
+    the table. The arrivals and transfers are kept only for the (case, item) pairs
+    asked for, so no more is held than the answer needs."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        start: datetime,
+        end: datetime,
+        *,
+        presenting_site: str | None = None,
+        pathway: str | None = None,
+    ) -> None:
+        self._connection = connection
+        self._conditions = [
+            _in_period("discussion", start, end),
+            read_models.c.available_items < read_models.c.required_items,
+        ]
+        if presenting_site is not None:
+            self._conditions.append(read_models.c.presenting_site == presenting_site)
+        if pathway is not None:
+            self._conditions.append(read_models.c.pathway == pathway)
+        self._owners = (
+            select(read_models.c.owner, read_models.c.at).where(*self._conditions).subquery("d")
+        )
+
+    def payloads(self) -> Iterator[dict[str, Any]]:
+        """Their payloads, by case and then in the order each case's occurred (read as
+        they are iterated, so that each can be decoded and dropped in turn)."""
+        rows = self._connection.execute(
+            select(read_models.c.payload)
+            .where(*self._conditions)
+            .order_by(read_models.c.owner, read_models.c.seq)
+        )
+        return (row.payload for row in rows)
+
+    def arrivals(
+        self, wanted: Container[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[datetime, str]]:
+        """``(arrived_at, arrived_by)`` of the first arrival of each wanted (case_id,
+        item) that arrived after one of these discussions of its case (an item missing
+        at a discussion arrived after it, if ever)."""
+        found: dict[tuple[str, str], tuple[datetime, str]] = {}
+        postgresql = self._connection.dialect.name == "postgresql"
+        rows = self._connection.execute(_arrivals_after(self._owners, postgresql))
+        for owner, item, at, arrived_by in rows:
+            key = (owner[_CASE_PREFIX:], item)
+            if key in wanted:
+                found[key] = (at, arrived_by)
+        return found
+
+    def transfers(
+        self, wanted: Container[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[tuple[str, int]]]:
+        """``(transfer_id, chases)`` of each transfer requested for a wanted (case_id,
+        item) of these discussions' cases."""
+        found: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        case_ids = select(func.substr(self._owners.c.owner, _CASE_PREFIX + 1))
+        rows = self._connection.execute(
+            select(
+                read_models.c.ref, read_models.c.item, read_models.c.owner, read_models.c.chases
+            ).where(read_models.c.kind == "transfer", read_models.c.ref.in_(case_ids))
+        )
+        for case_id, item, owner, chases in rows:
+            key = (case_id, item)
+            if key in wanted:
+                found.setdefault(key, []).append((owner[_TRANSFER_PREFIX:], chases))
+        return found
