@@ -85,6 +85,9 @@ MEETING = Meeting(
         datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=1))),  # to_payload: UTC
         datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
         datetime(2026, 6, 5, 9, 30, tzinfo=LONDON),
+        datetime(2026, 1, 5, 9, 30, 0, 5, tzinfo=LONDON),  # +00:00 in winter
+        datetime(2026, 1, 5, 9, 30),  # naive
+        datetime(2026, 1, 5, 9, 30, 0, 999_999),
         datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(0))),
     ],
 )
@@ -106,7 +109,10 @@ def test_payload_json_writes_every_instant_as_to_payload(instant: datetime) -> N
 
 
 def test_text_that_only_looks_like_an_instant_is_written_as_it_is() -> None:
-    for site in ("2026-01-05T09:30:00", "0999-01-05T", "2026-01-05T09:30:00+01:00", 'a"b\\c'):
+    for site in (
+        "2026-01-05T09:30:00", "0999-01-05T", "2026-01-05T09:30:00+01:00", 'a"b\\c', "0",
+        "T10:00:00", "T10:00:00.5Z",
+    ):  # fmt: skip
         record = Meeting(**{**vars_of(MEETING), "host_site": site})
         assert payload_json(record) == orjson.dumps(to_payload(record)).decode()
         assert orjson.loads(payload_json(record))["host_site"] == site

@@ -59,9 +59,9 @@ def payload_json(record: object) -> str:
     :func:`to_payload` instead. For the records of :mod:`coord.reports.records`, whose
     tuples and sets hold only text."""
     text = orjson.dumps(record, default=_sorted, option=orjson.OPT_UTC_Z).decode()
-    if _OTHER_INSTANT.search(text) is None:
-        return text
-    return orjson.dumps(to_payload(record)).decode()
+    if '"0' in text or _OTHER_INSTANT.search(text) is not None:
+        return orjson.dumps(to_payload(record)).decode()
+    return text
 
 
 def _sorted(value: object) -> list[Any]:
@@ -70,12 +70,10 @@ def _sorted(value: object) -> list[Any]:
     raise TypeError(f"{type(value).__name__} is not a value of a record's payload")
 
 
-#: a JSON string orjson may have written for an instant that format_timestamp writes
-#: otherwise: before the year 1000, or without ``Z`` (an offset, or none); text that only
-#: looks like one is written through to_payload too, which is exact
-_OTHER_INSTANT = re.compile(
-    r'"(?:0\d{3}-\d\d-\d\dT|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:\d\d)?")'
-)
+#: an instant orjson writes otherwise than format_timestamp: not followed by ``Z`` (an
+#: offset, or none); one before the year 1000 starts a string with ``0`` (``"0``). Text
+#: that only looks like either is written through to_payload too, which is exact.
+_OTHER_INSTANT = re.compile(r"T\d\d:\d\d:\d\d(?:\.\d+)?[^Z.\d]")
 
 
 #: the field names of each record class, in order

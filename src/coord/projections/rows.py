@@ -73,11 +73,12 @@ def rows_of(
         return (model_row(RecordRow(*row), time_zone) for row in _rows(facts, wanted))
 
     def parameters(stored_at: Callable[[datetime | None], Any]) -> Iterator[RowParameters]:
+        layouts, json, zone = _FIGURES, payload_json, time_zone
         for kind, owner, seq, at, ref, record in _rows(facts, wanted):
-            names, figures = _FIGURES.get(record.__class__) or _figures_of_class(record.__class__)
+            cls = record.__class__
+            names, figures = layouts.get(cls) or _figures_of_class(cls)
             yield names, (
-                kind, owner, seq, stored_at(at), ref, payload_json(record),
-                *figures(record, time_zone),
+                kind, owner, seq, stored_at(at), ref, json(record), *figures(record, zone)
             )  # fmt: skip
 
     return PreparedRows(rows, parameters)
