@@ -6,12 +6,15 @@ whose instants orjson would write otherwise than ``to_payload`` is written throu
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy import create_engine, insert
 
 from coord.events import Event, decode_event
 from coord.projections.codec import payload_json, to_payload
@@ -19,6 +22,9 @@ from coord.projections.rows import figures_of, record_rows, rows_of
 from coord.reports import derive_facts
 from coord.reports.facts import Facts
 from coord.reports.records import Meeting, Referral, Transfer
+from coord.store.bulk_rows import write_rows
+from coord.store.readmodels import _values
+from coord.store.schema import read_models_table
 from event_strategies import LONDON, event_lists
 from reliability.helpers import generated_log_bytes
 
@@ -127,3 +133,27 @@ def test_figures_of_a_record_without_figures_is_empty() -> None:
 
 def vars_of(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+def test_an_engine_serializing_json_otherwise_stores_its_own_text(tmp_path: Path) -> None:
+    """Prepared payloads are orjson's text; an engine whose JSON serializer writes other
+    text (``json.dumps``: spaces after separators) stores its own, as an insert does."""
+    lines = generated_log_bytes(scale=0.1).splitlines()
+    facts = derive_facts([decode_event(orjson.loads(line)) for line in lines])
+    engine = create_engine(f"sqlite:///{tmp_path / 'other.db'}", json_serializer=json.dumps)
+    with engine.begin() as connection:
+        prepared, inserted = (read_models_table(n, f"pk_{n}") for n in ("prepared", "inserted"))
+        prepared.create(connection)
+        inserted.create(connection)
+        rows = rows_of(facts, time_zone=LONDON)
+        assert write_rows(connection, prepared, rows) == len(list(rows)) > 200
+        connection.execute(insert(inserted), _values(rows))
+        stored = {
+            name: list(
+                connection.exec_driver_sql(f"SELECT * FROM {name} ORDER BY owner, kind, seq")
+            )
+            for name in ("prepared", "inserted")
+        }
+    engine.dispose()
+    assert stored["prepared"] == stored["inserted"]
+    assert '{"case_id": ' in stored["prepared"][0][5]
