@@ -4,11 +4,14 @@ and back."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
+
+import orjson
 
 from coord.events import format_timestamp
 
@@ -44,6 +47,33 @@ def to_payload(record: object) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+def payload_json(record: object) -> str:
+    """The JSON text of :func:`to_payload` of a record, as the store's JSON serializer
+    writes it (``orjson.dumps``), without making the payload's dict: orjson writes the
+    record's fields in order, tuples as lists, dates as ``YYYY-MM-DD`` and an instant in
+    UTC as :func:`format_timestamp` does (``Z``, fractional seconds only when present),
+    handing back only sets (sorted). An instant it would write otherwise (not in UTC, or
+    before the year 1000) is seen in the text, and the record written through
+    :func:`to_payload` instead. For the records of :mod:`coord.reports.records`, whose
+    tuples and sets hold only text."""
+    text = orjson.dumps(record, default=_sorted, option=orjson.OPT_UTC_Z).decode()
+    if '"0' in text or _OTHER_INSTANT.search(text) is not None:
+        return orjson.dumps(to_payload(record)).decode()
+    return text
+
+
+def _sorted(value: object) -> list[Any]:
+    if isinstance(value, frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not a value of a record's payload")
+
+
+#: an instant orjson writes otherwise than format_timestamp: not followed by ``Z`` (an
+#: offset, or none); one before the year 1000 starts a string with ``0`` (``"0``). Text
+#: that only looks like either is written through to_payload too, which is exact.
+_OTHER_INSTANT = re.compile(r"T\d\d:\d\d:\d\d(?:\.\d+)?[^Z.\d]")
 
 
 #: the field names of each record class, in order

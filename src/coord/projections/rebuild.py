@@ -4,7 +4,9 @@ it in, holding the append lock, in one transaction (a failure leaves the old one
 The log is read a page at a time, only the types the fold reads, as stored: every event
 was validated when it was appended (and the log is hash-chained), so its data is folded
 as it is (:meth:`FactBuilder.apply_stored`) instead of being decoded again; an event of
-an older schema version is decoded, and so upcast, as the whole log is when read.
+an older schema version is decoded, and so upcast, as the whole log is when read. The
+rows are written as they are made, each directly as its parameters
+(:func:`~coord.projections.rows.rows_of`).
 """
 
 from __future__ import annotations

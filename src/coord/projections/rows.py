@@ -7,15 +7,17 @@ owns its record.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coord.projections.codec import to_payload
+from coord.projections.codec import payload_json, to_payload
 from coord.reports import Facts, days_since
 from coord.reports.records import (
+    Arrival,
+    Case,
     Deferral,
     Discussion,
     Handover,
@@ -24,6 +26,7 @@ from coord.reports.records import (
     Referral,
     Transfer,
 )
+from coord.store.bulk_rows import FigureNames, PreparedRows, RowParameters
 from coord.store.readmodels import ModelRow
 
 
@@ -55,18 +58,36 @@ def model_row(row: RecordRow, time_zone: ZoneInfo) -> ModelRow:
 
 def rows_of(
     facts: Facts, owners: Collection[str] | None = None, *, time_zone: ZoneInfo
-) -> Iterator[ModelRow]:
+) -> PreparedRows:
     """Every row the read models hold for these facts (only those of ``owners``, when
-    given); day counts are taken in ``time_zone``, the network's."""
-    return (model_row(row, time_zone) for row in record_rows(facts, owners))
+    given); day counts are taken in ``time_zone``, the network's.
+
+    Iterated, they are made by :func:`model_row` (the definition); written by
+    :func:`~coord.store.bulk_rows.write_rows`, each row is made directly as its
+    parameters, in one pass (its payload's JSON text straight from the record, its
+    figures a tuple by the record's class): no :class:`RecordRow`, :class:`ModelRow` or
+    dict per row, the same values."""
+    wanted = None if owners is None else set(owners)
+
+    def rows() -> Iterator[ModelRow]:
+        return (model_row(RecordRow(*row), time_zone) for row in _rows(facts, wanted))
+
+    def parameters(stored_at: Callable[[datetime | None], Any]) -> Iterator[RowParameters]:
+        layouts, json, zone = _FIGURES, payload_json, time_zone
+        for kind, owner, seq, at, ref, record in _rows(facts, wanted):
+            cls = record.__class__
+            names, figures = layouts.get(cls) or _figures_of_class(cls)
+            yield names, (
+                kind, owner, seq, stored_at(at), ref, json(record), *figures(record, zone)
+            )  # fmt: skip
+
+    return PreparedRows(rows, parameters)
 
 
 def record_rows(facts: Facts, owners: Collection[str] | None = None) -> Iterator[RecordRow]:
     """:func:`rows_of` before payloads: each row's key and record."""
-    if owners is not None:
-        wanted = set(owners)
-        return (row for row in _rows(facts, wanted) if row.owner in wanted)
-    return _rows(facts, None)
+    wanted = None if owners is None else set(owners)
+    return (RecordRow(*row) for row in _rows(facts, wanted))
 
 
 def elapsed_us(start: datetime, end: datetime | None) -> int | None:
@@ -77,103 +98,148 @@ def elapsed_us(start: datetime, end: datetime | None) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def _flag(value: object) -> int:
-    return 0 if value is None else 1
-
-
 def figures_of(record: object, time_zone: ZoneInfo) -> dict[str, Any]:
     """The figure columns of a record's row: what the reports group and count it by."""
-    if isinstance(record, Transfer):
-        return {
-            "from_site": record.from_site, "to_site": record.to_site, "item": record.item,
-            "method": record.method, "elapsed_us": elapsed_us(record.requested_at, record.received_at),
-            "failed": _flag(record.failed_at), "chases": record.chases,
-        }  # fmt: skip
-    if isinstance(record, Handover):
-        return {
-            "from_site": record.from_site, "to_site": record.to_site,
-            "elapsed_us": elapsed_us(record.initiated_at, record.acknowledged_at),
-            "declined": _flag(record.declined_at), "completed": _flag(record.completed_at),
-        }  # fmt: skip
-    if isinstance(record, Referral):
-
-        def days(at: datetime | None) -> int | None:
-            return None if at is None else days_since(record.clock_start, at, time_zone)
-
-        return {
-            "from_site": record.from_site, "to_site": record.to_site, "pathway": record.pathway,
-            "received_days": days(record.received_at), "treated_days": days(record.treatment_at),
-            "accepted": _flag(record.accepted_at), "rejected": _flag(record.rejected_at),
-        }  # fmt: skip
-    if isinstance(record, Meeting):
-        return {
-            "host_site": record.host_site, "pathway": record.pathway,
-            "technical_issues": record.technical_issues,
-            "sites_present": len(record.sites_present), "groups_present": len(record.groups_present),
-        }  # fmt: skip
-    if isinstance(record, Discussion):
-        return {
-            "presenting_site": record.presenting_site, "pathway": record.pathway,
-            "required_items": len(record.required_items),
-            "available_items": len(record.available_items),
-        }  # fmt: skip
-    if isinstance(record, Deferral):
-        return {
-            "presenting_site": record.presenting_site, "pathway": record.pathway,
-            "reason": record.reason,
-        }  # fmt: skip
-    if isinstance(record, Listing):
-        return {
-            "presenting_site": record.presenting_site, "pathway": record.pathway,
-            "ready_at_cutoff": int(record.ready_at_cutoff),
-        }  # fmt: skip
-    return {}
+    names, figures = _FIGURES.get(record.__class__) or _figures_of_class(record.__class__)
+    return dict(zip(names, figures(record, time_zone), strict=True))
 
 
-def _rows(facts: Facts, owners: set[str] | None) -> Iterator[RecordRow]:
-    def wanted(owner: str) -> bool:
-        return owners is None or owner in owners
+def _transfer(r: Transfer, _zone: ZoneInfo) -> tuple[Any, ...]:
+    received = r.received_at
+    return (
+        r.from_site, r.to_site, r.item, r.method,
+        None if received is None else elapsed_us(r.requested_at, received),
+        0 if r.failed_at is None else 1, r.chases,
+    )  # fmt: skip
 
+
+def _handover(r: Handover, _zone: ZoneInfo) -> tuple[Any, ...]:
+    acknowledged = r.acknowledged_at
+    return (
+        r.from_site, r.to_site,
+        None if acknowledged is None else elapsed_us(r.initiated_at, acknowledged),
+        0 if r.declined_at is None else 1, 0 if r.completed_at is None else 1,
+    )  # fmt: skip
+
+
+def _referral(r: Referral, zone: ZoneInfo) -> tuple[Any, ...]:
+    received, treated = r.received_at, r.treatment_at
+    return (
+        r.from_site, r.to_site, r.pathway,
+        None if received is None else days_since(r.clock_start, received, zone),
+        None if treated is None else days_since(r.clock_start, treated, zone),
+        0 if r.accepted_at is None else 1, 0 if r.rejected_at is None else 1,
+    )  # fmt: skip
+
+
+def _meeting(r: Meeting, _zone: ZoneInfo) -> tuple[Any, ...]:
+    return (r.host_site, r.pathway, r.technical_issues, len(r.sites_present), len(r.groups_present))
+
+
+def _discussion(r: Discussion, _zone: ZoneInfo) -> tuple[Any, ...]:
+    return (r.presenting_site, r.pathway, len(r.required_items), len(r.available_items))
+
+
+def _deferral(r: Deferral, _zone: ZoneInfo) -> tuple[Any, ...]:
+    return (r.presenting_site, r.pathway, r.reason)
+
+
+def _listing(r: Listing, _zone: ZoneInfo) -> tuple[Any, ...]:
+    return (r.presenting_site, r.pathway, int(r.ready_at_cutoff))
+
+
+def _none(_record: Any, _zone: ZoneInfo) -> tuple[Any, ...]:
+    return ()
+
+
+Figures = Callable[[Any, ZoneInfo], tuple[Any, ...]]
+#: per record class: the names of its row's figure columns, and their values
+_FIGURES: dict[type[Any], tuple[FigureNames, Figures]] = {
+    Transfer: (
+        ("from_site", "to_site", "item", "method", "elapsed_us", "failed", "chases"),
+        _transfer,
+    ),
+    Handover: (("from_site", "to_site", "elapsed_us", "declined", "completed"), _handover),
+    Referral: (
+        (
+            "from_site",
+            "to_site",
+            "pathway",
+            "received_days",
+            "treated_days",
+            "accepted",
+            "rejected",
+        ),
+        _referral,
+    ),
+    Meeting: (
+        ("host_site", "pathway", "technical_issues", "sites_present", "groups_present"),
+        _meeting,
+    ),
+    Discussion: (
+        ("presenting_site", "pathway", "required_items", "available_items"),
+        _discussion,
+    ),
+    Deferral: (("presenting_site", "pathway", "reason"), _deferral),
+    Listing: (("presenting_site", "pathway", "ready_at_cutoff"), _listing),
+    Case: ((), _none),
+    Arrival: ((), _none),
+}
+
+
+def _figures_of_class(cls: type[Any]) -> tuple[FigureNames, Figures]:
+    """The figures of a record class not in :data:`_FIGURES`: those of the nearest class
+    it extends that is (none for another record)."""
+    found = next((_FIGURES[c] for c in cls.__mro__ if c in _FIGURES), ((), _none))
+    _FIGURES[cls] = found
+    return found
+
+
+#: a row before its payload: kind, owner, seq, at, ref, record
+_Row = tuple[str, str, int, datetime | None, str | None, Any]
+
+
+def _rows(facts: Facts, owners: set[str] | None) -> Iterator[_Row]:
+    """Every row's key and record (only those of ``owners``, when given), in the order
+    the read models are written."""
     for case in facts.cases.values():
-        if wanted(f"case:{case.case_id}"):
-            yield RecordRow("case", f"case:{case.case_id}", 0, case.listed_at, None, case)
-    seq: dict[tuple[str, str], int] = {}
-
-    def next_seq(kind: str, owner: str) -> int:
-        value = seq.get((kind, owner), 0)
-        seq[(kind, owner)] = value + 1
-        return value
-
-    steps: tuple[tuple[str, Sequence[Listing | Discussion | Deferral]], ...] = (
+        owner = "case:" + case.case_id
+        if owners is None or owner in owners:
+            yield "case", owner, 0, case.listed_at, None, case
+    seq: dict[str, int] = {}
+    steps: tuple[tuple[str, tuple[Listing | Discussion | Deferral, ...]], ...] = (
         ("listing", facts.listings),
         ("discussion", facts.discussions),
         ("deferral", facts.deferrals),
     )
     for kind, records in steps:
+        seq.clear()
         for step in records:
-            owner = f"case:{step.case_id}"
-            if wanted(owner):
-                yield RecordRow(
-                    kind, owner, next_seq(kind, owner), step.occurred_at, step.meeting_id, step
-                )
+            owner = "case:" + step.case_id
+            if owners is None or owner in owners:
+                value = seq.get(owner, 0)
+                seq[owner] = value + 1
+                yield kind, owner, value, step.occurred_at, step.meeting_id, step
+    seq.clear()
     for (case_id, item), arrival in sorted(facts.arrivals.items()):
-        owner = f"case:{case_id}"
-        if not wanted(owner):
-            continue
-        yield RecordRow(
-            "arrival", owner, next_seq("arrival", owner), arrival.arrived_at, item, arrival
-        )
+        owner = "case:" + case_id
+        if owners is None or owner in owners:
+            value = seq.get(owner, 0)
+            seq[owner] = value + 1
+            yield "arrival", owner, value, arrival.arrived_at, item, arrival
     for transfer in facts.transfers.values():
-        owner = f"transfer:{transfer.transfer_id}"
-        if wanted(owner):
-            yield RecordRow("transfer", owner, 0, transfer.requested_at, transfer.case_id, transfer)
-    subjects: tuple[tuple[str, Iterable[Any], str, str], ...] = (
-        ("handover", facts.handovers.values(), "handover_id", "initiated_at"),
-        ("referral", facts.referrals.values(), "referral_id", "made_at"),
-        ("meeting", facts.meetings.values(), "meeting_id", "scheduled_for"),
-    )
-    for kind, members, key, at in subjects:
-        for record in members:
-            owner = f"{kind}:{getattr(record, key)}"
-            if wanted(owner):
-                yield RecordRow(kind, owner, 0, getattr(record, at), None, record)
+        owner = "transfer:" + transfer.transfer_id
+        if owners is None or owner in owners:
+            yield "transfer", owner, 0, transfer.requested_at, transfer.case_id, transfer
+    for handover in facts.handovers.values():
+        owner = "handover:" + handover.handover_id
+        if owners is None or owner in owners:
+            yield "handover", owner, 0, handover.initiated_at, None, handover
+    for referral in facts.referrals.values():
+        owner = "referral:" + referral.referral_id
+        if owners is None or owner in owners:
+            yield "referral", owner, 0, referral.made_at, None, referral
+    for meeting in facts.meetings.values():
+        owner = "meeting:" + meeting.meeting_id
+        if owners is None or owner in owners:
+            yield "meeting", owner, 0, meeting.scheduled_for, None, meeting

@@ -19,7 +19,7 @@ from datetime import datetime
 from coord.domain.protocol import protocol_in_force
 from coord.events import Event
 from coord.events.types import EventRetracted
-from coord.reports.fold import FactBuilder, Step
+from coord.reports.fold import FactBuilder
 from coord.reports.records import (
     Arrival,
     Case,
@@ -97,58 +97,81 @@ def case_of(state: FactBuilder, case_id: str) -> Case | None:
 
 
 def facts_of(state: FactBuilder) -> Facts:
-    """Derive the cross-stream facts from a folded state."""
+    """Derive the cross-stream facts from a folded state.
+
+    One pass per kind of step, each item's availability looked up directly (this runs
+    for every row a rebuild writes, and for every subject the projector touches)."""
     cases = {case_id: c for case_id in state.cases if (c := case_of(state, case_id))}
-    facts = Facts(
-        cases=cases,
-        listings=(),
-        discussions=(),
-        deferrals=(),
-        arrivals=dict(state.arrivals),
-        transfers=dict(state.transfers),
-        handovers=dict(state.handovers),
-        referrals=dict(state.referrals),
-        meetings=dict(state.meetings),
-    )
-    listings = [
-        listing for step in state.listings if (listing := _listing(facts, step)) is not None
-    ]
+    arrivals = dict(state.arrivals)
+    meetings = dict(state.meetings)
+    arrival_of = arrivals.get
+    case_of_step = cases.get
+    listings: list[Listing] = []
+    for step in state.listings:
+        case = case_of_step(step.case_id)
+        if case is None:
+            continue
+        # ready: every required item available at the meeting's cutoff (also for a
+        # listing made after the cutoff)
+        meeting = meetings.get(step.meeting_id)
+        ready = meeting is not None
+        if ready:
+            cutoff = meeting.cutoff  # type: ignore[union-attr]
+            case_id = case.case_id
+            for item in case.required_items:
+                arrival = arrival_of((case_id, item))
+                if arrival is None or arrival.arrived_at > cutoff:
+                    ready = False
+                    break
+        listings.append(
+            Listing(
+                case_id=case.case_id,
+                meeting_id=step.meeting_id,
+                kind="listed" if step.kind == "listed" else "relisted",
+                occurred_at=step.occurred_at,
+                pathway=case.pathway,
+                presenting_site=case.presenting_site,
+                required_items=case.required_items,
+                ready_at_cutoff=ready,
+            )
+        )
     discussions: list[Discussion] = []
     deferrals: list[Deferral] = []
     for step in state.endings:
-        case = cases.get(step.case_id)
+        case = case_of_step(step.case_id)
         if case is None:
             continue
-        available = tuple(
-            item
-            for item in case.required_items
-            if facts.available(case.case_id, item, step.occurred_at)
-        )
+        at, case_id = step.occurred_at, case.case_id
+        available = []
+        for item in case.required_items:
+            arrival = arrival_of((case_id, item))
+            if arrival is not None and arrival.arrived_at <= at:
+                available.append(item)
         if step.kind == "discussed":
             discussions.append(
                 Discussion(
-                    case_id=case.case_id,
+                    case_id=case_id,
                     meeting_id=step.meeting_id,
                     patient_id=case.patient_id,
                     pathway=case.pathway,
                     presenting_site=case.presenting_site,
-                    occurred_at=step.occurred_at,
+                    occurred_at=at,
                     required_items=case.required_items,
-                    available_items=available,
+                    available_items=tuple(available),
                 )
             )
         else:
             deferrals.append(
                 Deferral(
-                    case_id=case.case_id,
+                    case_id=case_id,
                     meeting_id=step.meeting_id,
                     patient_id=case.patient_id,
                     pathway=case.pathway,
                     presenting_site=case.presenting_site,
-                    occurred_at=step.occurred_at,
+                    occurred_at=at,
                     reason=step.reason,
                     required_items=case.required_items,
-                    available_items=available,
+                    available_items=tuple(available),
                 )
             )
     return Facts(
@@ -156,31 +179,9 @@ def facts_of(state: FactBuilder) -> Facts:
         listings=tuple(listings),
         discussions=tuple(discussions),
         deferrals=tuple(deferrals),
-        arrivals=facts.arrivals,
-        transfers=facts.transfers,
-        handovers=facts.handovers,
-        referrals=facts.referrals,
-        meetings=facts.meetings,
-    )
-
-
-def _listing(facts: Facts, step: Step) -> Listing | None:
-    """A listing; ready at cutoff when every required item is available at the meeting's
-    cutoff (also for a listing made after the cutoff)."""
-    case = facts.cases.get(step.case_id)
-    if case is None:
-        return None
-    meeting = facts.meetings.get(step.meeting_id)
-    ready = meeting is not None and all(
-        facts.available(case.case_id, item, meeting.cutoff) for item in case.required_items
-    )
-    return Listing(
-        case_id=case.case_id,
-        meeting_id=step.meeting_id,
-        kind="listed" if step.kind == "listed" else "relisted",
-        occurred_at=step.occurred_at,
-        pathway=case.pathway,
-        presenting_site=case.presenting_site,
-        required_items=case.required_items,
-        ready_at_cutoff=ready,
+        arrivals=arrivals,
+        transfers=dict(state.transfers),
+        handovers=dict(state.handovers),
+        referrals=dict(state.referrals),
+        meetings=meetings,
     )

@@ -7,16 +7,24 @@ instant's UTC storage form, the payload's JSON), so the rows stored are those an
 row (a dict per row, its parameter processing, its statement batching) is left out. On
 SQLite a row's absent figure columns are left out of its ``INSERT`` (NULL all the same):
 binding a parameter costs about as much as the rest of the row's insert.
+
+Rows given as :class:`PreparedRows` (a rebuild's) are made directly as their parameters
+(each payload already the JSON text the engine's serializer writes), so no dict is made
+per row here either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import Connection, Table
 
+# the serializer coord's engines write JSON columns with: a payload's text made by it is
+# the text an insert of its dict stores
+from coord.store.engine import _json_dumps
 from coord.store.schema import FIGURE_NAMES
 
 if TYPE_CHECKING:
@@ -28,13 +36,45 @@ KEY_COLUMNS = ("kind", "owner", "seq", "at", "ref", "payload")
 BATCH = 5000
 
 Processor = Callable[[Any], Any]
+#: the figure columns a row has values for, in the order of its values
+FigureNames = tuple[str, ...]
+#: a row as written: its figure columns' names, and its values (kind, owner, seq, ``at``
+#: as the driver is given it, ref, the payload's JSON text as ``orjson.dumps`` writes it,
+#: then the figures' values in that order)
+RowParameters = tuple[FigureNames, tuple[Any, ...]]
+#: how a row's ``at`` instant is given to the driver
+StoredAt = Callable[[datetime | None], Any]
+
+
+class PreparedRows:
+    """Rows, and how to make them directly as their parameters for :func:`write_rows`
+    (given how to store each ``at``, the dialect's): the same rows, made without an
+    object or dict per row."""
+
+    __slots__ = ("_rows", "parameters")
+
+    def __init__(
+        self,
+        rows: Callable[[], Iterator[ModelRow]],
+        parameters: Callable[[StoredAt], Iterator[RowParameters]],
+    ) -> None:
+        self._rows = rows
+        self.parameters = parameters
+
+    def __iter__(self) -> Iterator[ModelRow]:
+        return self._rows()
 
 
 def write_rows(connection: Connection, table: Table, rows: Iterable[ModelRow]) -> int:
     """Insert ``rows`` into ``table`` (of the read models' shape) in the connection's
     transaction; returns how many."""
     processors = _processors(connection, table)
-    if connection.dialect.name == "postgresql":
+    postgresql = connection.dialect.name == "postgresql"
+    if isinstance(rows, PreparedRows):
+        if postgresql:
+            return _copy_prepared(connection, table, rows, processors)
+        return _execute_prepared(connection, table, rows, processors)
+    if postgresql:
         return _copy(connection, table, rows, processors)
     return _execute_many(connection, table, rows, processors)
 
@@ -169,5 +209,113 @@ def _copy(
             copy.write_row(
                 (row.kind, row.owner, row.seq, at(row.at), row.ref, payload(row.payload), *figures)
             )
+            count += 1
+    return count
+
+
+def _reserialized(connection: Connection) -> Processor | None:
+    """How to turn a prepared payload's text into the text the engine's own serializer
+    writes (None: it is that text already, the serializer being coord's)."""
+    serializer = getattr(connection.dialect, "_json_serializer", None)
+    if serializer is None or serializer is _json_dumps:
+        return None
+    return lambda text: serializer(orjson.loads(text))
+
+
+def _sqlite_at(at: Processor) -> StoredAt:
+    def stored(instant: datetime | None) -> Any:
+        if instant.__class__ is datetime and instant.tzinfo is UTC:
+            # the text SQLAlchemy stores for an instant on SQLite: YYYY-MM-DD
+            # HH:MM:SS.ffffff in UTC, which isoformat writes with +00:00 after it
+            return instant.isoformat(" ", "microseconds")[:-6]
+        return at(instant)
+
+    return stored
+
+
+def _execute_prepared(
+    connection: Connection, table: Table, rows: PreparedRows, processors: dict[str, Processor]
+) -> int:
+    """:func:`_execute_many` of prepared rows: their values are the statement's
+    parameters as they are (converted only where a figure column has a bind processor,
+    or the engine serializes JSON otherwise)."""
+    quote = connection.dialect.identifier_preparer.quote
+    reserialize = _reserialized(connection)
+    head = len(KEY_COLUMNS)
+
+    def plan(names: FigureNames) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]] | None]:
+        """The statement for rows with these figures, and how to convert their values
+        (None: as they are)."""
+        kept = [(i, name) for i, name in enumerate(names) if name in FIGURE_NAMES]
+        columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *(n for _, n in kept)))
+        marks = ", ".join("?" * (head + len(kept)))
+        statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+        taken = [(head + i, processors.get(name)) for i, name in kept]
+        if reserialize is None and len(kept) == len(names) and all(p is None for _, p in taken):
+            return statement, None
+
+        def convert(values: tuple[Any, ...]) -> tuple[Any, ...]:
+            payload = values[5] if reserialize is None else reserialize(values[5])
+            figures = (values[i] if p is None else p(values[i]) for i, p in taken)
+            return (*values[:5], payload, *figures)
+
+        return statement, convert
+
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    count = 0
+    shape: FigureNames | None = None
+    statement, convert = "", None
+    batch: list[tuple[Any, ...]] = []
+    try:
+        for names, values in rows.parameters(_sqlite_at(processors.get("at", _identity))):
+            if names is not shape:
+                if names != shape:
+                    if batch:
+                        cursor.executemany(statement, batch)
+                        count += len(batch)
+                        batch = []
+                    statement, convert = plan(names)
+                shape = names
+            if len(batch) >= BATCH:
+                cursor.executemany(statement, batch)
+                count += len(batch)
+                batch = []
+            batch.append(values if convert is None else convert(values))
+        if batch:
+            cursor.executemany(statement, batch)
+            count += len(batch)
+    finally:
+        cursor.close()
+    return count
+
+
+def _copy_prepared(
+    connection: Connection, table: Table, rows: PreparedRows, processors: dict[str, Processor]
+) -> int:
+    """:func:`_copy` of prepared rows: each row's figures placed in the table's figure
+    columns (NULL where it has none)."""
+    quote = connection.dialect.identifier_preparer.quote
+    reserialize = _reserialized(connection)
+    figure_processors = [processors.get(name, _identity) for name in FIGURE_NAMES]
+    head = len(KEY_COLUMNS)
+    layouts: dict[FigureNames, list[int | None]] = {}
+    columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *FIGURE_NAMES))
+    count = 0
+    driver = connection.connection.driver_connection
+    with (
+        driver.cursor() as cursor,  # type: ignore[union-attr]
+        cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy,
+    ):
+        for names, values in rows.parameters(processors.get("at", _identity)):
+            layout = layouts.get(names)
+            if layout is None:
+                index = {name: head + i for i, name in enumerate(names)}
+                layout = layouts[names] = [index.get(name) for name in FIGURE_NAMES]
+            payload = values[5] if reserialize is None else reserialize(values[5])
+            figures = (
+                p(None if i is None else values[i])
+                for i, p in zip(layout, figure_processors, strict=True)
+            )
+            copy.write_row((*values[:5], payload, *figures))
             count += 1
     return count
