@@ -17,9 +17,7 @@ from zoneinfo import ZoneInfo
 
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Duplicate
-from coord.domain.nhs import nhs_key
 from coord.events import Event, InvalidEvent, decode_event
-from coord.events.types import PatientRegistered
 from coord.interop.jsonl import InvalidLine, Line, open_input, parse_line, read_lines
 from coord.store.log import EventStore, Writer
 
@@ -153,16 +151,8 @@ def _import_chunk(
 ) -> None:
     """Decide a chunk of lines (what the rules read of the store loaded in bulk first),
     then append the accepted ones in one batch."""
-    events = [item.event for item in chunk if item.event is not None]
-    writer.prefetch(
-        (e.event_id for e in events),
-        (s for e in events if (s := e.own_stream) is not None),
-        (
-            nhs_key(e.data.nhs_number)
-            for e in events
-            if isinstance(e.data, PatientRegistered) and e.data.nhs_number is not None
-        ),
-    )
+    reads = ledger.reads(item.event for item in chunk if item.event is not None)
+    writer.prefetch(reads.event_ids, reads.streams, reads.keys)
     batch: list[Accepted] = []
     for item in chunk:
         reason = item.reason

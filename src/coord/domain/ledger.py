@@ -11,8 +11,9 @@ Every event appended to the log while a Ledger is in use must go through that Le
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from coord.domain.log import (
@@ -24,7 +25,7 @@ from coord.domain.log import (
     Rejected,
     StoredRef,
 )
-from coord.domain.references import references_of
+from coord.domain.references import Reads, reads_of, references_of
 from coord.domain.retraction import check_retraction, target_id
 from coord.domain.rules import rules_for
 from coord.domain.streams import StreamView, check_in_stream, fold, when
@@ -32,7 +33,7 @@ from coord.events import Event
 
 #: How far ahead of the store's clock a given ``recorded_at`` may be.
 CLOCK_TOLERANCE = timedelta(minutes=5)
-#: Cached streams kept across a flush (the cache is dropped when it grows larger).
+#: Cached streams kept across a flush (beyond this many, the least recently used go).
 MAX_CACHED_STREAMS = 10_000
 
 
@@ -51,9 +52,11 @@ class Ledger:
         last = log.last_recorded_at()
         self._base_recorded_at = now if last is None else max(now, last)
         self._last_recorded_at = last
+        #: in order of last use (a stream is moved to the end when it is used)
         self._streams: dict[str, StreamView] = {}
         self._pending: dict[str, StoredRef] = {}
-        self._pending_refs: dict[str, list[Referrer]] = {}
+        #: key -> (event_id, stream, at) of the accepted events holding it
+        self._pending_refs: dict[str, list[tuple[str, str, datetime]]] = {}
         self._pending_retracted: set[str] = set()
 
     # --- what the rules read (the Context protocol) -----------------------------------
@@ -64,20 +67,22 @@ class Ledger:
 
     def view(self, stream: str) -> StreamView:
         """A stream as stored plus pending (loaded on first use, then cached)."""
-        view = self._streams.get(stream)
+        streams = self._streams
+        view = streams.pop(stream, None)
         if view is None:
             events = list(self._log.stream_events(stream))
             retracted = {target_id(e) for e in events if e.type == "EventRetracted"}
             live = [e for e in events if e.type != "EventRetracted" and e.event_id not in retracted]
             view = StreamView(stream, events, retracted, live, fold(rules_for(stream), live))
-            self._streams[stream] = view
+        streams[stream] = view  # the most recently used last
         return view
 
     def referrers(self, key: str) -> Sequence[Referrer]:
         """Non-retracted events, stored or pending, holding a reference with that key."""
         seen: set[str] = set()
         out: list[Referrer] = []
-        for referrer in (*self._log.referrers(key), *self._pending_refs.get(key, ())):
+        pending = [Referrer(*held) for held in self._pending_refs.get(key, ())]
+        for referrer in (*self._log.referrers(key), *pending):
             if referrer.event_id in self._pending_retracted or referrer.event_id in seen:
                 continue
             seen.add(referrer.event_id)
@@ -95,6 +100,13 @@ class Ledger:
         accepted."""
         last = self._last_recorded_at
         return self._base_recorded_at if last is None else max(self._base_recorded_at, last)
+
+    def reads(self, events: Iterable[Event]) -> Reads:
+        """What deciding ``events`` will read of the stored log (:func:`reads_of`), less
+        the streams this ledger holds already: for the store to load in bulk first."""
+        reads = reads_of(events)
+        reads.streams = [s for s in reads.streams if s not in self._streams]
+        return reads
 
     # --- deciding ---------------------------------------------------------------------
 
@@ -142,8 +154,8 @@ class Ledger:
         view.events.append(event)
         self._pending[event.event_id] = StoredRef(stream, event)
         for ref in decision.references:
-            referrer = Referrer(event_id=event.event_id, stream=stream, at=ref.at)
-            self._pending_refs.setdefault(ref.key, []).append(referrer)
+            held = (event.event_id, stream, ref.at)
+            self._pending_refs.setdefault(ref.key, []).append(held)
         rules = rules_for(stream)
         if event.type == "EventRetracted":
             target = target_id(event)
@@ -164,8 +176,11 @@ class Ledger:
         self._pending.clear()
         self._pending_refs.clear()
         self._pending_retracted.clear()
-        if len(self._streams) > MAX_CACHED_STREAMS:
-            self._streams.clear()
+        excess = len(self._streams) - MAX_CACHED_STREAMS
+        if excess > 0:
+            # the least recently used, and a quarter more so that this is seldom done
+            for stream in list(islice(self._streams, excess + MAX_CACHED_STREAMS // 4)):
+                del self._streams[stream]
 
     # --- envelope rules ---------------------------------------------------------------
 
