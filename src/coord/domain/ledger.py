@@ -48,13 +48,15 @@ class Ledger:
         self._log = log
         self._tz = time_zone
         self._now = now
+        self._latest_allowed = now + CLOCK_TOLERANCE
         self._recorded_now = recorded_now
         last = log.last_recorded_at()
         self._base_recorded_at = now if last is None else max(now, last)
         self._last_recorded_at = last
         #: in order of last use (a stream is moved to the end when it is used)
         self._streams: dict[str, StreamView] = {}
-        self._pending: dict[str, StoredRef] = {}
+        #: event id -> (stream, event) of the events accepted since the last flush
+        self._pending: dict[str, tuple[str, Event]] = {}
         #: key -> (event_id, stream, at) of the accepted events holding it
         self._pending_refs: dict[str, list[tuple[str, str, datetime]]] = {}
         self._pending_retracted: set[str] = set()
@@ -91,7 +93,10 @@ class Ledger:
 
     def find_event(self, event_id: str) -> StoredRef | None:
         """An event stored or accepted since the last flush, by its (lower-case) id."""
-        return self._pending.get(event_id) or self._log.find_event(event_id)
+        pending = self._pending.get(event_id)
+        if pending is not None:
+            return StoredRef(*pending)
+        return self._log.find_event(event_id)
 
     @property
     def default_recorded_at(self) -> datetime:
@@ -141,10 +146,10 @@ class Ledger:
         if reason is not None:
             return Rejected(reason)
         return Accepted(
-            event=event.recorded(recorded_at),
-            stream=stream,
-            version=len(view.events) + 1,
-            references=references_of(event, stream),
+            event.recorded(recorded_at),
+            stream,
+            len(view.events) + 1,
+            references_of(event, stream),
         )
 
     def accept(self, decision: Accepted) -> None:
@@ -152,10 +157,10 @@ class Ledger:
         event, stream = decision.event, decision.stream
         view = self.view(stream)
         view.events.append(event)
-        self._pending[event.event_id] = StoredRef(stream, event)
+        event_id = event.event_id
+        self._pending[event_id] = (stream, event)
         for ref in decision.references:
-            held = (event.event_id, stream, ref.at)
-            self._pending_refs.setdefault(ref.key, []).append(held)
+            self._pending_refs.setdefault(ref.key, []).append((event_id, stream, ref.at))
         rules = rules_for(stream)
         if event.type == "EventRetracted":
             target = target_id(event)
@@ -188,7 +193,7 @@ class Ledger:
         given = event.recorded_at
         if self._recorded_now or given is None:
             return self.default_recorded_at
-        if given > self._now + CLOCK_TOLERANCE:
+        if given > self._latest_allowed:
             return Rejected(
                 f"recorded_at {when(given)} is more than 5 minutes after the store's clock "
                 f"({when(self._now)}); leave recorded_at out to record the event now"

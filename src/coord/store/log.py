@@ -17,16 +17,20 @@ import orjson
 from sqlalchemy import (
     Connection,
     Engine,
+    Integer,
     Row,
     Select,
     bindparam,
+    column,
     func,
     literal,
-    or_,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.selectable import TextualSelect
 
 from coord.domain.log import Accepted, LogReader, Referrer, StoredRef
 from coord.events import Event, encode_event
@@ -49,11 +53,13 @@ __all__ = [
 #: The PostgreSQL advisory lock serialising appends (and schema upgrades).
 APPEND_LOCK_KEY = 0x636F6F7264  # "coord"
 LOCK_TIMEOUT = "30s"
-#: ``SET LOCAL lock_timeout`` then ``pg_advisory_xact_lock``: the materialised CTE is
-#: evaluated before the lock is asked for.
+#: ``SET LOCAL lock_timeout`` (and ``jit``: off, since compiling a plan takes longer than
+#: running any query of an append) then ``pg_advisory_xact_lock``: the materialised CTE
+#: is evaluated before the lock is asked for.
 _LOCK_STATEMENT = (
-    "WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true))"
-    " SELECT pg_advisory_xact_lock(%s) FROM timeout"
+    "WITH settings AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true),"
+    " set_config('jit', 'off', true))"
+    " SELECT pg_advisory_xact_lock(%s) FROM settings"
 )
 INSERT_BATCH = 1000
 _IN_BATCH = 500
@@ -91,6 +97,7 @@ class LogSession:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
+        self._postgresql = is_postgresql(connection)
 
     @property
     def connection(self) -> Connection:
@@ -130,10 +137,15 @@ class LogSession:
         ``types``, when given), in global order."""
         found: list[tuple[int, Event, str]] = []
         for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
-            query = select(events).where(events.c.stream.in_(chunk))
-            if types is not None:
-                query = query.where(events.c.type.in_(sorted(types)))
-            rows = self._conn.execute(query)
+            if self._postgresql:
+                query: Executable = _PG_OF_STREAMS if types is None else _PG_OF_STREAMS_TYPED
+                parameters = {"streams": list(chunk), "types": sorted(types or ())}
+                rows = self._conn.execute(query, parameters)
+            else:
+                select_chunk = select(events).where(events.c.stream.in_(chunk))
+                if types is not None:
+                    select_chunk = select_chunk.where(events.c.type.in_(sorted(types)))
+                rows = self._conn.execute(select_chunk)
             found.extend((row.position, decode_row(row), row.stream) for row in rows)
         found.sort(key=lambda triple: triple[0])
         return found
@@ -165,19 +177,22 @@ class LogSession:
             .exists()
         )
         for chunk in _chunks(wanted, _IN_BATCH):
-            rows = self._conn.execute(
-                select(
-                    events.c.event_id,
-                    events.c.stream,
-                    event_references.c.at,
-                    event_references.c.key,
+            if self._postgresql:
+                rows = self._conn.execute(_PG_REFERRERS, {"keys": list(chunk)})
+            else:
+                rows = self._conn.execute(
+                    select(
+                        events.c.event_id,
+                        events.c.stream,
+                        event_references.c.at,
+                        event_references.c.key,
+                    )
+                    .join_from(
+                        event_references, events, event_references.c.position == events.c.position
+                    )
+                    .where(event_references.c.key.in_(chunk), ~retracted)
+                    .order_by(event_references.c.position, event_references.c.ordinal)
                 )
-                .join_from(
-                    event_references, events, event_references.c.position == events.c.position
-                )
-                .where(event_references.c.key.in_(chunk), ~retracted)
-                .order_by(event_references.c.position, event_references.c.ordinal)
-            )
             for r in rows:
                 found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
         return {key: list(referrers) for key, referrers in found.items()}
@@ -214,21 +229,90 @@ class Reader(LogSession):
     """A read-only view of the log (one snapshot on PostgreSQL: REPEATABLE READ)."""
 
 
+#: How :meth:`Writer.prefetch`'s query found a row.
+_BY_ID, _BY_STREAM, _HEAD = 0, 1, 2
+
+
 def _wanted_events() -> tuple[Select[Any], Select[Any]]:
-    """The query of :meth:`Writer.prefetch`: the events with the ``ids`` or of the
-    ``streams``, in global order; and the same with the head of the log (``is_head``)."""
-    wanted = select(literal(False).label("is_head"), events).where(
-        or_(
-            events.c.event_id.in_(bindparam("ids", expanding=True)),
-            events.c.stream.in_(bindparam("streams", expanding=True)),
-        )
+    """The query of :meth:`Writer.prefetch`: the events with the ``ids``, then those of
+    the ``streams``, each in global order (``found_by``: :data:`_BY_ID`,
+    :data:`_BY_STREAM`); and the same with the head of the log (:data:`_HEAD`). Two
+    branches rather than one ``OR``, so that each is planned as the index lookups it is
+    (PostgreSQL may scan the whole table for an ``OR`` of long lists)."""
+    by_id = select(literal(_BY_ID).label("found_by"), events).where(
+        events.c.event_id.in_(bindparam("ids", expanding=True))
+    )
+    by_stream = select(literal(_BY_STREAM).label("found_by"), events).where(
+        events.c.stream.in_(bindparam("streams", expanding=True))
     )
     last = select(events).order_by(events.c.position.desc()).limit(1).subquery()
-    both = union_all(wanted, select(literal(True).label("is_head"), last)).subquery()
-    return wanted.order_by(events.c.position), select(both).order_by(both.c.position)
+    head = select(literal(_HEAD).label("found_by"), last)
+    queries = []
+    for branches in ((by_id, by_stream), (by_id, by_stream, head)):
+        rows = union_all(*branches).subquery()
+        queries.append(select(rows).order_by(rows.c.found_by, rows.c.position))
+    return queries[0], queries[1]
 
 
 _WANTED, _WANTED_AND_HEAD = _wanted_events()
+
+# PostgreSQL plans an IN list over a table without statistics (as the log is while an
+# import fills it, all in one transaction) as a scan of the whole table: these ask for
+# one index lookup per wanted id, stream or key instead (a LATERAL subquery per element
+# of the array; LIMIT / OFFSET 0 keep the planner from flattening it into a join).
+_PG_BY_ID = (
+    "SELECT 0 AS found_by, e.* FROM unnest(CAST(:ids AS text[])) AS wanted(id)"
+    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.event_id = wanted.id LIMIT 1) AS e"
+)
+_PG_BY_STREAM = (
+    "SELECT 1 AS found_by, e.* FROM unnest(CAST(:streams AS text[])) AS wanted(stream)"
+    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream OFFSET 0)"
+    " AS e"
+)
+_PG_HEAD = (
+    "SELECT 2 AS found_by, h.* FROM (SELECT * FROM events ORDER BY position DESC LIMIT 1) AS h"
+)
+
+
+def _pg_events(sql: str, *extra: Any) -> TextualSelect:
+    """A PostgreSQL query whose rows are ``extra`` columns then an ``events`` row, typed as
+    the table's columns (so they decode as a ``select(events)`` does)."""
+    return text(sql).columns(*extra, *events.c)
+
+
+_FOUND_BY = column("found_by", Integer)
+_WANTED_QUERIES: dict[tuple[bool, bool], Executable] = {
+    (False, False): _WANTED,
+    (False, True): _WANTED_AND_HEAD,
+    (True, False): _pg_events(
+        f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM}) AS found"
+        " ORDER BY found_by, position",
+        _FOUND_BY,
+    ),
+    (True, True): _pg_events(
+        f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM} UNION ALL {_PG_HEAD}) AS found"
+        " ORDER BY found_by, position",
+        _FOUND_BY,
+    ),
+}
+_PG_OF_STREAMS_SQL = (
+    "SELECT e.* FROM unnest(CAST(:streams AS text[])) AS wanted(stream)"
+    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream{}"
+    " OFFSET 0) AS e"
+)
+_PG_OF_STREAMS = _pg_events(_PG_OF_STREAMS_SQL.format(""))
+_PG_OF_STREAMS_TYPED = _pg_events(
+    _PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")
+)
+_PG_REFERRERS = text(
+    "SELECT r.event_id, r.stream, r.at, r.key FROM unnest(CAST(:keys AS text[])) AS wanted(key)"
+    " CROSS JOIN LATERAL (SELECT events.event_id, events.stream, event_references.at,"
+    " event_references.key, event_references.position, event_references.ordinal"
+    " FROM event_references JOIN events ON events.position = event_references.position"
+    " WHERE event_references.key = wanted.key AND NOT EXISTS (SELECT 1 FROM event_references"
+    " AS retraction WHERE retraction.key = 'event:' || events.event_id) OFFSET 0) AS r"
+    " ORDER BY r.position, r.ordinal"
+).columns(events.c.event_id, events.c.stream, event_references.c.at, event_references.c.key)
 
 #: Called inside the append transaction with the records just appended and their
 #: positions (the projections keep their read models this way, exactly once).
@@ -283,25 +367,24 @@ class Writer(LogSession):
     def _read_events(
         self, ids: Sequence[str], streams: Sequence[str], versions: dict[str, int]
     ) -> None:
-        """One query: the events with these ids or of these streams, in global order (and
-        the head of the log, when it is not known yet); ``versions`` gets the version of
-        the last event of each stream read."""
+        """One query: the events with these ids and those of these streams (and the head
+        of the log, when it is not known yet); ``versions`` gets the version of the last
+        event of each stream read."""
         found = self._found
         wanted = self._streams
-        query = _WANTED_AND_HEAD if self._head is None else _WANTED
+        query = _WANTED_QUERIES[self._postgresql, self._head is None]
         head: Row[Any] | None = None
         for row in self._conn.execute(query, {"ids": list(ids), "streams": list(streams)}):
-            if row.is_head:
-                head = row
-                continue
-            event: Event | None = None
-            in_stream = wanted.get(row.stream)
-            if in_stream is not None:
+            if row.found_by == _BY_ID:
+                found[row.event_id] = row  # decoded if it is asked for
+            elif row.found_by == _BY_STREAM:
                 event = decode_row(row)
-                in_stream.append(event)
+                wanted[row.stream].append(event)
                 versions[row.stream] = row.version
-            if row.event_id in found:
-                found[row.event_id] = row if event is None else StoredRef(row.stream, event)
+                if found.get(row.event_id) is not None:
+                    found[row.event_id] = StoredRef(row.stream, event)
+            else:
+                head = row
         if self._head is None:
             self._head = (
                 (0, GENESIS_HASH, None)
@@ -382,7 +465,7 @@ class Writer(LogSession):
         self._referrers.clear()
         position, prev_hash, last_recorded = self._load_head()
         versions = self._load_versions(r.stream for r in records)
-        as_column = _instant if self._postgresql else _sqlite_instant
+        postgresql = self._postgresql
         event_rows: list[tuple[Any, ...]] = []
         reference_rows: list[tuple[Any, ...]] = []
         for record in records:
@@ -404,6 +487,13 @@ class Writer(LogSession):
             export = encode_event(event)
             digest = chain_hash(prev_hash, canonical_bytes(position, stream, version, export))
             actor = export.get("actor")
+            occurred: Any
+            recorded: Any
+            if postgresql:
+                occurred, recorded = _instant(event.occurred_at), _instant(recorded_at)
+            else:
+                occurred = _sqlite_text(export["occurred_at"], event.occurred_at)
+                recorded = _sqlite_text(export["recorded_at"], recorded_at)
             event_rows.append(
                 (
                     position,
@@ -412,8 +502,8 @@ class Writer(LogSession):
                     version,
                     event.type,
                     event.schema_version,
-                    as_column(event.occurred_at),
-                    as_column(recorded_at),
+                    occurred,
+                    recorded,
                     _JSON_NULL if actor is None else orjson.dumps(actor).decode(),
                     orjson.dumps(export["data"]).decode(),
                     prev_hash,
@@ -421,7 +511,12 @@ class Writer(LogSession):
                 )
             )
             for ordinal, ref in enumerate(record.references):
-                reference_rows.append((position, ordinal, ref.key, as_column(ref.at)))
+                at: Any = ref.at
+                if at is event.occurred_at:
+                    at = occurred
+                else:
+                    at = _instant(at) if postgresql else _sqlite_instant(at)
+                reference_rows.append((position, ordinal, ref.key, at))
             prev_hash, last_recorded = digest, recorded_at
         self._insert(event_rows, reference_rows, savepoint=not known_new)
         self._head = (position, prev_hash, last_recorded)
@@ -505,6 +600,17 @@ def _instant(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError(f"expected an aware datetime, got {at!r}")
     return at.astimezone(UTC)
+
+
+def _sqlite_text(exported: str, at: datetime) -> str:
+    """:func:`_sqlite_instant` of ``at``, from its export form ``exported`` (UTC,
+    ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``) when it has that length: cheaper than formatting
+    the instant again."""
+    if len(exported) == 20:
+        return f"{exported[:10]} {exported[11:19]}.000000"
+    if len(exported) == 27:
+        return f"{exported[:10]} {exported[11:26]}"
+    return _sqlite_instant(at)
 
 
 def _sqlite_instant(at: datetime) -> str:
