@@ -136,16 +136,12 @@ class LogSession:
         """(position, event, stream) of every event of these streams (only of these
         ``types``, when given), in global order."""
         found: list[tuple[int, Event, str]] = []
+        query = _OF_STREAMS_QUERIES[self._postgresql, types is not None]
         for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
-            if self._postgresql:
-                query: Executable = _PG_OF_STREAMS if types is None else _PG_OF_STREAMS_TYPED
-                parameters = {"streams": list(chunk), "types": sorted(types or ())}
-                rows = self._conn.execute(query, parameters)
-            else:
-                select_chunk = select(events).where(events.c.stream.in_(chunk))
-                if types is not None:
-                    select_chunk = select_chunk.where(events.c.type.in_(sorted(types)))
-                rows = self._conn.execute(select_chunk)
+            parameters: dict[str, list[str]] = {"streams": list(chunk)}
+            if types is not None:
+                parameters["types"] = sorted(types)
+            rows = self._conn.execute(query, parameters)
             found.extend((row.position, decode_row(row), row.stream) for row in rows)
         found.sort(key=lambda triple: triple[0])
         return found
@@ -170,29 +166,9 @@ class LogSession:
         """:meth:`referrers` of several keys in one query per few hundred keys."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, dict[Referrer, None]] = {key: {} for key in wanted}
-        retraction = event_references.alias("retraction")
-        retracted = (
-            select(retraction.c.position)
-            .where(retraction.c.key == literal("event:") + events.c.event_id)
-            .exists()
-        )
+        query = _PG_REFERRERS if self._postgresql else _REFERRERS
         for chunk in _chunks(wanted, _IN_BATCH):
-            if self._postgresql:
-                rows = self._conn.execute(_PG_REFERRERS, {"keys": list(chunk)})
-            else:
-                rows = self._conn.execute(
-                    select(
-                        events.c.event_id,
-                        events.c.stream,
-                        event_references.c.at,
-                        event_references.c.key,
-                    )
-                    .join_from(
-                        event_references, events, event_references.c.position == events.c.position
-                    )
-                    .where(event_references.c.key.in_(chunk), ~retracted)
-                    .order_by(event_references.c.position, event_references.c.ordinal)
-                )
+            rows = self._conn.execute(query, {"keys": list(chunk)})
             for r in rows:
                 found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
         return {key: list(referrers) for key, referrers in found.items()}
@@ -255,6 +231,28 @@ def _wanted_events() -> tuple[Select[Any], Select[Any]]:
 
 
 _WANTED, _WANTED_AND_HEAD = _wanted_events()
+#: the events of the ``streams`` (of the ``types``)
+_OF_STREAMS = select(events).where(events.c.stream.in_(bindparam("streams", expanding=True)))
+_OF_STREAMS_TYPED = _OF_STREAMS.where(events.c.type.in_(bindparam("types", expanding=True)))
+
+
+def _referrers_query() -> Select[Any]:
+    """The non-retracted events holding a reference with one of the ``keys``."""
+    retraction = event_references.alias("retraction")
+    retracted = (
+        select(retraction.c.position)
+        .where(retraction.c.key == literal("event:") + events.c.event_id)
+        .exists()
+    )
+    return (
+        select(events.c.event_id, events.c.stream, event_references.c.at, event_references.c.key)
+        .join_from(event_references, events, event_references.c.position == events.c.position)
+        .where(event_references.c.key.in_(bindparam("keys", expanding=True)), ~retracted)
+        .order_by(event_references.c.position, event_references.c.ordinal)
+    )
+
+
+_REFERRERS = _referrers_query()
 
 # PostgreSQL plans an IN list over a table without statistics (as the log is while an
 # import fills it, all in one transaction) as a scan of the whole table: these ask for
@@ -300,10 +298,15 @@ _PG_OF_STREAMS_SQL = (
     " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream{}"
     " OFFSET 0) AS e"
 )
-_PG_OF_STREAMS = _pg_events(_PG_OF_STREAMS_SQL.format(""))
-_PG_OF_STREAMS_TYPED = _pg_events(
-    _PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")
-)
+#: (PostgreSQL?, of some types only?) -> the events of the ``streams`` (of the ``types``)
+_OF_STREAMS_QUERIES: dict[tuple[bool, bool], Executable] = {
+    (False, False): _OF_STREAMS,
+    (False, True): _OF_STREAMS_TYPED,
+    (True, False): _pg_events(_PG_OF_STREAMS_SQL.format("")),
+    (True, True): _pg_events(
+        _PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")
+    ),
+}
 _PG_REFERRERS = text(
     "SELECT r.event_id, r.stream, r.at, r.key FROM unnest(CAST(:keys AS text[])) AS wanted(key)"
     " CROSS JOIN LATERAL (SELECT events.event_id, events.stream, event_references.at,"
