@@ -8,18 +8,18 @@ skipped) the unit of work is rolled back, so nothing is written.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Duplicate
-from coord.domain.nhs import nhs_key
 from coord.events import Event, InvalidEvent, decode_event
-from coord.events.types import PatientRegistered
 from coord.interop.jsonl import InvalidLine, Line, open_input, parse_line, read_lines
 from coord.store.log import EventStore, Writer
 
@@ -86,17 +86,34 @@ def import_files(
     started = now or datetime.now(UTC)
     counts = _Counts()
     try:
-        with store.writing() as writer:
+        with store.writing() as writer, _collector_spared() as batch_done:
             ledger = Ledger(writer, time_zone=time_zone, now=started, recorded_now=recorded_now)
             for path in paths:
                 with open_input(path) as stream:
                     for chunk in _chunks(_decoded_lines(path, stream, on_progress), BATCH_SIZE):
                         _import_chunk(writer, ledger, chunk, counts, on_rejection)
+                        batch_done()
             if counts.rejected and not skip_invalid:
                 raise _Abort
     except _Abort:
         raise ImportRejected(counts.rejected) from None
     return ImportResult(counts.imported, counts.duplicates, counts.rejected, written=True)
+
+
+@contextmanager
+def _collector_spared() -> Iterator[Callable[[], None]]:
+    """Keep Python's cyclic garbage collector from scanning, again and again, what an
+    import holds for long (the ledger's streams, tens of thousands of objects): after
+    each batch what is alive is frozen (``gc.freeze``: still freed when unreferenced,
+    just no longer scanned), and unfrozen when the import ends. Left alone when the
+    collector is off or something else has frozen objects (freezing does not nest)."""
+    if not gc.isenabled() or gc.get_freeze_count():
+        yield lambda: None
+        return
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 @dataclass
@@ -106,8 +123,7 @@ class _Counts:
     rejected: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class _Decoded:
+class _Decoded(NamedTuple):
     """A line decoded into an event, or the reason it could not be."""
 
     path: Path
@@ -153,16 +169,8 @@ def _import_chunk(
 ) -> None:
     """Decide a chunk of lines (what the rules read of the store loaded in bulk first),
     then append the accepted ones in one batch."""
-    events = [item.event for item in chunk if item.event is not None]
-    writer.prefetch(
-        (e.event_id for e in events),
-        (s for e in events if (s := e.own_stream) is not None),
-        (
-            nhs_key(e.data.nhs_number)
-            for e in events
-            if isinstance(e.data, PatientRegistered) and e.data.nhs_number is not None
-        ),
-    )
+    reads = ledger.reads(item.event for item in chunk if item.event is not None)
+    writer.prefetch(reads.event_ids, reads.streams, reads.keys)
     batch: list[Accepted] = []
     for item in chunk:
         reason = item.reason

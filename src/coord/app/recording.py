@@ -1,5 +1,5 @@
-"""Record one event from a command (terminal UI or CLI): load what the rules need,
-decide, append — one serialised unit of work."""
+"""Record one event from a command (terminal UI or CLI): load what the rules need (in
+one query), decide, append — one serialised unit of work."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Duplicate
+from coord.domain.references import reads_of
 from coord.events import Event
 from coord.store.log import EventStore
 
@@ -29,6 +30,9 @@ def record(
     between our read and our append; the caller may retry.
     """
     with store.writing() as writer:
+        # what the rules will read, with the head of the log, in one query
+        reads = reads_of([event])
+        writer.prefetch(reads.event_ids, reads.streams, reads.keys)
         ledger = Ledger(writer, time_zone=time_zone, now=now or datetime.now(UTC))
         decision = ledger.decide(event)
         if isinstance(decision, Accepted):

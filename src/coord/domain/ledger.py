@@ -11,8 +11,9 @@ Every event appended to the log while a Ledger is in use must go through that Le
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from coord.domain.log import (
@@ -24,7 +25,7 @@ from coord.domain.log import (
     Rejected,
     StoredRef,
 )
-from coord.domain.references import references_of
+from coord.domain.references import Reads, reads_of, references_of
 from coord.domain.retraction import check_retraction, target_id
 from coord.domain.rules import rules_for
 from coord.domain.streams import StreamView, check_in_stream, fold, when
@@ -32,7 +33,7 @@ from coord.events import Event
 
 #: How far ahead of the store's clock a given ``recorded_at`` may be.
 CLOCK_TOLERANCE = timedelta(minutes=5)
-#: Cached streams kept across a flush (the cache is dropped when it grows larger).
+#: Cached streams kept across a flush (beyond this many, the least recently used go).
 MAX_CACHED_STREAMS = 10_000
 
 
@@ -47,13 +48,17 @@ class Ledger:
         self._log = log
         self._tz = time_zone
         self._now = now
+        self._latest_allowed = now + CLOCK_TOLERANCE
         self._recorded_now = recorded_now
         last = log.last_recorded_at()
         self._base_recorded_at = now if last is None else max(now, last)
         self._last_recorded_at = last
+        #: in order of last use (a stream is moved to the end when it is used)
         self._streams: dict[str, StreamView] = {}
-        self._pending: dict[str, StoredRef] = {}
-        self._pending_refs: dict[str, list[Referrer]] = {}
+        #: event id -> (stream, event) of the events accepted since the last flush
+        self._pending: dict[str, tuple[str, Event]] = {}
+        #: key -> (event_id, stream, at) of the accepted events holding it
+        self._pending_refs: dict[str, list[tuple[str, str, datetime]]] = {}
         self._pending_retracted: set[str] = set()
 
     # --- what the rules read (the Context protocol) -----------------------------------
@@ -64,20 +69,22 @@ class Ledger:
 
     def view(self, stream: str) -> StreamView:
         """A stream as stored plus pending (loaded on first use, then cached)."""
-        view = self._streams.get(stream)
+        streams = self._streams
+        view = streams.pop(stream, None)
         if view is None:
             events = list(self._log.stream_events(stream))
             retracted = {target_id(e) for e in events if e.type == "EventRetracted"}
             live = [e for e in events if e.type != "EventRetracted" and e.event_id not in retracted]
             view = StreamView(stream, events, retracted, live, fold(rules_for(stream), live))
-            self._streams[stream] = view
+        streams[stream] = view  # the most recently used last
         return view
 
     def referrers(self, key: str) -> Sequence[Referrer]:
         """Non-retracted events, stored or pending, holding a reference with that key."""
         seen: set[str] = set()
         out: list[Referrer] = []
-        for referrer in (*self._log.referrers(key), *self._pending_refs.get(key, ())):
+        pending = [Referrer(*held) for held in self._pending_refs.get(key, ())]
+        for referrer in (*self._log.referrers(key), *pending):
             if referrer.event_id in self._pending_retracted or referrer.event_id in seen:
                 continue
             seen.add(referrer.event_id)
@@ -86,7 +93,10 @@ class Ledger:
 
     def find_event(self, event_id: str) -> StoredRef | None:
         """An event stored or accepted since the last flush, by its (lower-case) id."""
-        return self._pending.get(event_id) or self._log.find_event(event_id)
+        pending = self._pending.get(event_id)
+        if pending is not None:
+            return StoredRef(*pending)
+        return self._log.find_event(event_id)
 
     @property
     def default_recorded_at(self) -> datetime:
@@ -95,6 +105,13 @@ class Ledger:
         accepted."""
         last = self._last_recorded_at
         return self._base_recorded_at if last is None else max(self._base_recorded_at, last)
+
+    def reads(self, events: Iterable[Event]) -> Reads:
+        """What deciding ``events`` will read of the stored log (:func:`reads_of`), less
+        the streams this ledger holds already: for the store to load in bulk first."""
+        reads = reads_of(events)
+        reads.streams = [s for s in reads.streams if s not in self._streams]
+        return reads
 
     # --- deciding ---------------------------------------------------------------------
 
@@ -129,10 +146,10 @@ class Ledger:
         if reason is not None:
             return Rejected(reason)
         return Accepted(
-            event=event.recorded(recorded_at),
-            stream=stream,
-            version=len(view.events) + 1,
-            references=references_of(event, stream),
+            event.recorded(recorded_at),
+            stream,
+            len(view.events) + 1,
+            references_of(event, stream),
         )
 
     def accept(self, decision: Accepted) -> None:
@@ -140,10 +157,10 @@ class Ledger:
         event, stream = decision.event, decision.stream
         view = self.view(stream)
         view.events.append(event)
-        self._pending[event.event_id] = StoredRef(stream, event)
+        event_id = event.event_id
+        self._pending[event_id] = (stream, event)
         for ref in decision.references:
-            referrer = Referrer(event_id=event.event_id, stream=stream, at=ref.at)
-            self._pending_refs.setdefault(ref.key, []).append(referrer)
+            self._pending_refs.setdefault(ref.key, []).append((event_id, stream, ref.at))
         rules = rules_for(stream)
         if event.type == "EventRetracted":
             target = target_id(event)
@@ -164,8 +181,11 @@ class Ledger:
         self._pending.clear()
         self._pending_refs.clear()
         self._pending_retracted.clear()
-        if len(self._streams) > MAX_CACHED_STREAMS:
-            self._streams.clear()
+        excess = len(self._streams) - MAX_CACHED_STREAMS
+        if excess > 0:
+            # the least recently used, and a quarter more so that this is seldom done
+            for stream in list(islice(self._streams, excess + MAX_CACHED_STREAMS // 4)):
+                del self._streams[stream]
 
     # --- envelope rules ---------------------------------------------------------------
 
@@ -173,7 +193,7 @@ class Ledger:
         given = event.recorded_at
         if self._recorded_now or given is None:
             return self.default_recorded_at
-        if given > self._now + CLOCK_TOLERANCE:
+        if given > self._latest_allowed:
             return Rejected(
                 f"recorded_at {when(given)} is more than 5 minutes after the store's clock "
                 f"({when(self._now)}); leave recorded_at out to record the event now"

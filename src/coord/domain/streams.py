@@ -103,13 +103,12 @@ def check_in_stream(
 ) -> str | None:
     """The rules among a stream's own events for appending ``event``."""
     if rules.opener and event.type != rules.opener:
-        subject = event.subject
         if opener is None:
-            return f"{rules.kind} {subject} {rules.missing}; record {rules.opener} first"
+            return f"{rules.kind} {event.subject} {rules.missing}; record {rules.opener} first"
         if event.type not in EXEMPT_FROM_OPENER_TIME and event.occurred_at < opener.occurred_at:
             return (
                 f"{event.type} occurs at {when(event.occurred_at)}, before {rules.kind} "
-                f"{subject} was opened by {opener.type} at {when(opener.occurred_at)}; "
+                f"{event.subject} was opened by {opener.type} at {when(opener.occurred_at)}; "
                 "check the time"
             )
     return rules.check(state, event, tz)

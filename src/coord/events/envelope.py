@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, ValidationError
 
-from coord.events.fields import EventId, Timestamp
+from coord.events.fields import EventId, Timestamp, parse_event_id, timestamp
 from coord.events.registry import DEFAULT_REGISTRY, Registry
 from coord.events.timestamps import format_timestamp
 from coord.events.types import EventData
@@ -45,9 +45,14 @@ class Actor(BaseModel):
     site: StrictStr | None = None
 
     def as_json(self) -> dict[str, str]:
-        return {
-            k: v for k, v in (("user", self.user), ("role", self.role), ("site", self.site)) if v
-        }
+        out: dict[str, str] = {}
+        if self.user:
+            out["user"] = self.user
+        if self.role:
+            out["role"] = self.role
+        if self.site:
+            out["site"] = self.site
+        return out
 
 
 class _Envelope(BaseModel):
@@ -95,11 +100,33 @@ class Event:
         return f"{self.data.STREAM}:{getattr(self.data, self.data.SUBJECT)}"
 
     def recorded(self, at: datetime) -> Event:
-        return replace(self, recorded_at=at)
+        """The event with ``recorded_at`` set to ``at`` (itself when it already is)."""
+        if at is self.recorded_at:
+            return self
+        return Event(
+            self.event_id,
+            self.type,
+            self.schema_version,
+            self.occurred_at,
+            at,
+            self.actor,
+            self.data,
+            self.written_data,
+        )
 
 
 def _drop_nulls(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in raw.items() if v is not None}
+
+
+#: the envelope as validated: event_id (None: to be generated), type, schema_version,
+#: occurred_at, recorded_at, actor (None when it names no one) and data (without nulls)
+_Fields = tuple[str | None, str, int, datetime, datetime | None, Actor | None, Mapping[str, Any]]
+_ENVELOPE_KEYS = frozenset(ENVELOPE_FIELDS)
+_ACTOR_KEYS = frozenset(("user", "role", "site"))
+#: The actors seen (a log has few): (user, role, site) -> the Actor, None if it is empty.
+_ACTORS: dict[tuple[str | None, str | None, str | None], Actor | None] = {}
+_MAX_ACTORS = 10_000
 
 
 def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
@@ -108,6 +135,40 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
     Nulls are treated as absent; old schema versions are upcast before validation of
     the latest model. Raises :class:`InvalidEvent` with a reason for a coordinator.
     """
+    fields = _plain_envelope(raw)
+    if fields is None:
+        fields = _validated_envelope(raw)
+    event_id, type_name, version, occurred_at, recorded_at, actor, raw_data = fields
+    if type_name not in registry:
+        raise InvalidEvent(f"unknown event type {type_name!r}; see the SPEC §4 for the types")
+    latest = registry.latest_version(type_name)
+    if version > latest:
+        raise InvalidEvent(
+            f"schema_version {version} of {type_name} was written by a newer coord "
+            f"(this release knows up to {latest}); upgrade coord to import it"
+        )
+    if version < 1 or (version != latest and not registry.has_version(type_name, version)):
+        raise InvalidEvent(f"schema_version {version} of {type_name} does not exist")
+    written = _validate_data(registry.model(type_name, version), raw_data, "data")
+    if version == latest:
+        data = written
+    else:
+        upcast = registry.upcast(type_name, version, dict(raw_data))
+        data = _validate_data(registry.model(type_name), _drop_nulls(upcast), "data (upcast)")
+    return Event(
+        event_id or str(uuid.uuid4()),
+        type_name,
+        version,
+        occurred_at,
+        recorded_at,
+        actor,
+        data,
+        written.model_dump(mode="json", exclude_none=True),
+    )
+
+
+def _validated_envelope(raw: object) -> _Fields:
+    """The envelope validated by its pydantic model (every error reported)."""
     if not isinstance(raw, Mapping):
         raise InvalidEvent("expected a JSON object with type, occurred_at and data")
     fields = _drop_nulls(raw)
@@ -120,34 +181,93 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
         envelope = _Envelope.model_validate(fields)
     except ValidationError as error:
         raise InvalidEvent(describe_errors(error)) from None
-    type_name = envelope.type
-    if type_name not in registry:
-        raise InvalidEvent(f"unknown event type {type_name!r}; see the SPEC §4 for the types")
-    version = envelope.schema_version
-    latest = registry.latest_version(type_name)
-    if version > latest:
-        raise InvalidEvent(
-            f"schema_version {version} of {type_name} was written by a newer coord "
-            f"(this release knows up to {latest}); upgrade coord to import it"
-        )
-    if version < 1 or not registry.has_version(type_name, version):
-        raise InvalidEvent(f"schema_version {version} of {type_name} does not exist")
-    written = _validate_data(registry.model(type_name, version), envelope.data, "data")
-    if version == latest:
-        data = written
-    else:
-        upcast = registry.upcast(type_name, version, dict(envelope.data))
-        data = _validate_data(registry.model(type_name), _drop_nulls(upcast), "data (upcast)")
-    return Event(
-        event_id=envelope.event_id or str(uuid.uuid4()),
-        type=type_name,
-        schema_version=version,
-        occurred_at=envelope.occurred_at,
-        recorded_at=envelope.recorded_at,
-        actor=envelope.actor if envelope.actor and envelope.actor.as_json() else None,
-        data=data,
-        written_data=written.model_dump(mode="json", exclude_none=True),
+    actor = envelope.actor if envelope.actor and envelope.actor.as_json() else None
+    return (
+        envelope.event_id,
+        envelope.type,
+        envelope.schema_version,
+        envelope.occurred_at,
+        envelope.recorded_at,
+        actor,
+        envelope.data,
     )
+
+
+def _plain_envelope(raw: object) -> _Fields | None:
+    """The envelope of a plainly valid event (what a parsed JSON line usually is), read
+    without the model; None whenever there is any doubt, for :func:`_validated_envelope`
+    to decide (and word the errors). When it answers, the model would have answered the
+    same (tests/events check the two on generated envelopes)."""
+    if type(raw) is not dict or not _ENVELOPE_KEYS.issuperset(raw):
+        return None
+    type_name = raw.get("type")
+    data = raw.get("data")
+    occurred_at = raw.get("occurred_at")
+    if type(type_name) is not str or type(data) is not dict or type(occurred_at) is not str:
+        return None
+    version = raw.get("schema_version")
+    if version is None:
+        version = 1
+    elif type(version) is not int:
+        return None
+    event_id = raw.get("event_id")
+    recorded = raw.get("recorded_at")
+    if (event_id is not None and type(event_id) is not str) or (
+        recorded is not None and type(recorded) is not str
+    ):
+        return None
+    try:
+        if event_id is not None:
+            event_id = parse_event_id(event_id)
+        occurred = timestamp(occurred_at)
+        recorded_at = None if recorded is None else timestamp(recorded)
+    except ValueError:
+        return None
+    actor: Actor | None = None
+    given = raw.get("actor")
+    if given is not None:
+        if type(given) is not dict:
+            return None
+        found = _plain_actor(given)
+        if found is False:
+            return None
+        actor = found
+    plain = True
+    for key, value in data.items():
+        if type(key) is not str:
+            return None
+        if value is None:
+            plain = False
+    return (
+        event_id,
+        type_name,
+        version,
+        occurred,
+        recorded_at,
+        actor,
+        data if plain else _drop_nulls(data),
+    )
+
+
+def _plain_actor(given: dict[Any, Any]) -> Actor | Literal[False] | None:
+    """The actor of a plainly valid ``actor`` object (one instance per distinct actor;
+    None when it names no one), or False when the model must decide."""
+    if not _ACTOR_KEYS.issuperset(given):
+        return False
+    user, role, site = given.get("user"), given.get("role"), given.get("site")
+    for value in (user, role, site):
+        if value is not None and type(value) is not str:
+            return False
+    key = (user, role, site)
+    try:
+        return _ACTORS[key]
+    except KeyError:
+        pass
+    actor = Actor.model_validate(_drop_nulls(given))
+    if len(_ACTORS) >= _MAX_ACTORS:
+        _ACTORS.clear()
+    _ACTORS[key] = found = actor if actor.as_json() else None
+    return found
 
 
 def decode_stored(
@@ -212,14 +332,30 @@ def encode_event(event: Event) -> dict[str, Any]:
         "event_id": event.event_id,
         "type": event.type,
         "schema_version": event.schema_version,
-        "occurred_at": format_timestamp(event.occurred_at),
+        "occurred_at": timestamp_text(event.occurred_at),
     }
     if event.recorded_at is not None:
-        out["recorded_at"] = format_timestamp(event.recorded_at)
-    if event.actor is not None and event.actor.as_json():
-        out["actor"] = event.actor.as_json()
+        out["recorded_at"] = timestamp_text(event.recorded_at)
+    if event.actor is not None:
+        named = event.actor.as_json()
+        if named:
+            out["actor"] = named
     out["data"] = dict(event.written_data)
     return out
+
+
+def timestamp_text(at: datetime) -> str:
+    """:func:`~coord.events.timestamps.format_timestamp`, quicker for an instant already
+    in UTC (as every decoded or stored one is): the same text."""
+    if at.tzinfo is UTC and at.year >= 1000:  # strftime would not pad a smaller year
+        if at.microsecond:
+            return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (quicker)
+                at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond
+            )  # fmt: skip
+        return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031
+            at.year, at.month, at.day, at.hour, at.minute, at.second
+        )  # fmt: skip
+    return format_timestamp(at)
 
 
 def _validate_data(model: type[EventData], data: Mapping[str, Any], where: str) -> EventData:

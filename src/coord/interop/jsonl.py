@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -118,7 +118,81 @@ def _parse_float(text: str) -> float:
 
 def parse_line(text: str) -> dict[str, Any]:
     """Parse one line as a JSON object, rejecting repeated keys, NaN/Infinity and
-    numbers or nesting too large to be an event."""
+    numbers or nesting too large to be an event.
+
+    orjson parses first; its answer is taken only when it is certainly the strict
+    parser's (:func:`parse_line_strictly`): an object with no float, no deep nesting and
+    no repeated key (counted against the text). Anything else, and every line orjson
+    refuses, is parsed again strictly, so the value and every reason are the strict
+    parser's.
+    """
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return parse_line_strictly(text)
+    if type(value) is dict:
+        strings = _count_in(value, 0, strings=True)
+        if strings >= 0:
+            if "\\" not in text:
+                # No escape: every quote in the text delimits a string, and a repeated
+                # key would leave fewer strings (its key at least) than the text holds.
+                if text.count('"') == 2 * strings:
+                    return value
+            elif _count_in(value, 0, strings=False) == _most_keys(text):
+                return value
+    return parse_line_strictly(text)
+
+
+#: Objects nested deeper than this are left to the strict parser (an event nests 3 deep).
+_FAST_DEPTH = 8
+
+
+def _count_in(value: dict[str, Any] | list[Any], depth: int, *, strings: bool) -> int:
+    """The number of keys of every object in ``value`` (its own and nested ones), plus
+    every string value when ``strings``; -1 when orjson's answer may differ from the
+    strict parser's: a float (the strict parser checks its range; orjson also turns
+    integers over 64 bits into floats) or nesting deeper than :data:`_FAST_DEPTH` (the
+    strict parser's recursion limit is lower than orjson's)."""
+    if depth > _FAST_DEPTH:
+        return -1
+    if type(value) is dict:
+        total = len(value)
+        children: Iterable[Any] = value.values()
+    else:
+        total = 0
+        children = value
+    for child in children:
+        kind = type(child)
+        if kind is str:
+            total += strings
+        elif kind is dict or kind is list:
+            inner = _count_in(child, depth + 1, strings=strings)
+            if inner < 0:
+                return -1
+            total += inner
+        elif kind is float:
+            return -1
+    return total
+
+
+def _most_keys(text: str) -> int:
+    """An upper bound on the number of object members written in ``text``: each member's
+    key ends in a quote followed by ``:`` or JSON white space, and no two members share
+    that quote. When the parsed objects hold this many keys, no key was repeated (a
+    repeated key leaves fewer keys than members)."""
+    return (
+        text.count('":')
+        + text.count('" ')
+        + text.count('"\t')
+        + text.count('"\r')
+        + text.count('"\n')
+    )
+
+
+def parse_line_strictly(text: str) -> dict[str, Any]:
+    """:func:`parse_line` by the standard library's parser alone, with a hook for each
+    repeated key, non-finite constant and out-of-range number (the reference for every
+    reason a line is refused)."""
     try:
         value = json.loads(
             text,

@@ -10,11 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, literal, select, text
+import orjson
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.selectable import TextualSelect
 
 from coord.domain.log import Accepted, LogReader, Referrer, StoredRef
 from coord.events import Event, encode_event
@@ -37,6 +53,14 @@ __all__ = [
 #: The PostgreSQL advisory lock serialising appends (and schema upgrades).
 APPEND_LOCK_KEY = 0x636F6F7264  # "coord"
 LOCK_TIMEOUT = "30s"
+#: ``SET LOCAL lock_timeout`` (and ``jit``: off, since compiling a plan takes longer than
+#: running any query of an append) then ``pg_advisory_xact_lock``: the materialised CTE
+#: is evaluated before the lock is asked for.
+_LOCK_STATEMENT = (
+    "WITH settings AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true),"
+    " set_config('jit', 'off', true))"
+    " SELECT pg_advisory_xact_lock(%s) FROM settings"
+)
 INSERT_BATCH = 1000
 _IN_BATCH = 500
 
@@ -73,6 +97,7 @@ class LogSession:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
+        self._postgresql = is_postgresql(connection)
 
     @property
     def connection(self) -> Connection:
@@ -111,11 +136,12 @@ class LogSession:
         """(position, event, stream) of every event of these streams (only of these
         ``types``, when given), in global order."""
         found: list[tuple[int, Event, str]] = []
+        query = _OF_STREAMS_QUERIES[self._postgresql, types is not None]
         for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
-            query = select(events).where(events.c.stream.in_(chunk))
+            parameters: dict[str, list[str]] = {"streams": list(chunk)}
             if types is not None:
-                query = query.where(events.c.type.in_(sorted(types)))
-            rows = self._conn.execute(query)
+                parameters["types"] = sorted(types)
+            rows = self._conn.execute(query, parameters)
             found.extend((row.position, decode_row(row), row.stream) for row in rows)
         found.sort(key=lambda triple: triple[0])
         return found
@@ -140,26 +166,9 @@ class LogSession:
         """:meth:`referrers` of several keys in one query per few hundred keys."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, dict[Referrer, None]] = {key: {} for key in wanted}
-        retraction = event_references.alias("retraction")
-        retracted = (
-            select(retraction.c.position)
-            .where(retraction.c.key == literal("event:") + events.c.event_id)
-            .exists()
-        )
+        query = _PG_REFERRERS if self._postgresql else _REFERRERS
         for chunk in _chunks(wanted, _IN_BATCH):
-            rows = self._conn.execute(
-                select(
-                    events.c.event_id,
-                    events.c.stream,
-                    event_references.c.at,
-                    event_references.c.key,
-                )
-                .join_from(
-                    event_references, events, event_references.c.position == events.c.position
-                )
-                .where(event_references.c.key.in_(chunk), ~retracted)
-                .order_by(event_references.c.position, event_references.c.ordinal)
-            )
+            rows = self._conn.execute(query, {"keys": list(chunk)})
             for r in rows:
                 found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
         return {key: list(referrers) for key, referrers in found.items()}
@@ -196,6 +205,118 @@ class Reader(LogSession):
     """A read-only view of the log (one snapshot on PostgreSQL: REPEATABLE READ)."""
 
 
+#: How :meth:`Writer.prefetch`'s query found a row.
+_BY_ID, _BY_STREAM, _HEAD = 0, 1, 2
+
+
+def _wanted_events() -> tuple[Select[Any], Select[Any]]:
+    """The query of :meth:`Writer.prefetch`: the events with the ``ids``, then those of
+    the ``streams``, each in global order (``found_by``: :data:`_BY_ID`,
+    :data:`_BY_STREAM`); and the same with the head of the log (:data:`_HEAD`). Two
+    branches rather than one ``OR``, so that each is planned as the index lookups it is
+    (PostgreSQL may scan the whole table for an ``OR`` of long lists)."""
+    by_id = select(literal(_BY_ID).label("found_by"), events).where(
+        events.c.event_id.in_(bindparam("ids", expanding=True))
+    )
+    by_stream = select(literal(_BY_STREAM).label("found_by"), events).where(
+        events.c.stream.in_(bindparam("streams", expanding=True))
+    )
+    last = select(events).order_by(events.c.position.desc()).limit(1).subquery()
+    head = select(literal(_HEAD).label("found_by"), last)
+    queries = []
+    for branches in ((by_id, by_stream), (by_id, by_stream, head)):
+        rows = union_all(*branches).subquery()
+        queries.append(select(rows).order_by(rows.c.found_by, rows.c.position))
+    return queries[0], queries[1]
+
+
+_WANTED, _WANTED_AND_HEAD = _wanted_events()
+#: the events of the ``streams`` (of the ``types``)
+_OF_STREAMS = select(events).where(events.c.stream.in_(bindparam("streams", expanding=True)))
+_OF_STREAMS_TYPED = _OF_STREAMS.where(events.c.type.in_(bindparam("types", expanding=True)))
+
+
+def _referrers_query() -> Select[Any]:
+    """The non-retracted events holding a reference with one of the ``keys``."""
+    retraction = event_references.alias("retraction")
+    retracted = (
+        select(retraction.c.position)
+        .where(retraction.c.key == literal("event:") + events.c.event_id)
+        .exists()
+    )
+    return (
+        select(events.c.event_id, events.c.stream, event_references.c.at, event_references.c.key)
+        .join_from(event_references, events, event_references.c.position == events.c.position)
+        .where(event_references.c.key.in_(bindparam("keys", expanding=True)), ~retracted)
+        .order_by(event_references.c.position, event_references.c.ordinal)
+    )
+
+
+_REFERRERS = _referrers_query()
+
+# PostgreSQL plans an IN list over a table without statistics (as the log is while an
+# import fills it, all in one transaction) as a scan of the whole table: these ask for
+# one index lookup per wanted id, stream or key instead (a LATERAL subquery per element
+# of the array; LIMIT / OFFSET 0 keep the planner from flattening it into a join).
+_PG_BY_ID = (
+    "SELECT 0 AS found_by, e.* FROM unnest(CAST(:ids AS text[])) AS wanted(id)"
+    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.event_id = wanted.id LIMIT 1) AS e"
+)
+_PG_BY_STREAM = (
+    "SELECT 1 AS found_by, e.* FROM unnest(CAST(:streams AS text[])) AS wanted(stream)"
+    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream OFFSET 0)"
+    " AS e"
+)
+_PG_HEAD = (
+    "SELECT 2 AS found_by, h.* FROM (SELECT * FROM events ORDER BY position DESC LIMIT 1) AS h"
+)
+
+
+def _pg_events(sql: str, *extra: Any) -> TextualSelect:
+    """A PostgreSQL query whose rows are ``extra`` columns then an ``events`` row, typed as
+    the table's columns (so they decode as a ``select(events)`` does)."""
+    return text(sql).columns(*extra, *events.c)
+
+
+_FOUND_BY = column("found_by", Integer)
+_WANTED_QUERIES: dict[tuple[bool, bool], Executable] = {
+    (False, False): _WANTED,
+    (False, True): _WANTED_AND_HEAD,
+    (True, False): _pg_events(
+        f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM}) AS found"
+        " ORDER BY found_by, position",
+        _FOUND_BY,
+    ),
+    (True, True): _pg_events(
+        f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM} UNION ALL {_PG_HEAD}) AS found"
+        " ORDER BY found_by, position",
+        _FOUND_BY,
+    ),
+}
+_PG_OF_STREAMS_SQL = (
+    "SELECT e.* FROM unnest(CAST(:streams AS text[])) AS wanted(stream)"
+    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream{}"
+    " OFFSET 0) AS e"
+)
+#: (PostgreSQL?, of some types only?) -> the events of the ``streams`` (of the ``types``)
+_OF_STREAMS_QUERIES: dict[tuple[bool, bool], Executable] = {
+    (False, False): _OF_STREAMS,
+    (False, True): _OF_STREAMS_TYPED,
+    (True, False): _pg_events(_PG_OF_STREAMS_SQL.format("")),
+    (True, True): _pg_events(
+        _PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")
+    ),
+}
+_PG_REFERRERS = text(
+    "SELECT r.event_id, r.stream, r.at, r.key FROM unnest(CAST(:keys AS text[])) AS wanted(key)"
+    " CROSS JOIN LATERAL (SELECT events.event_id, events.stream, event_references.at,"
+    " event_references.key, event_references.position, event_references.ordinal"
+    " FROM event_references JOIN events ON events.position = event_references.position"
+    " WHERE event_references.key = wanted.key AND NOT EXISTS (SELECT 1 FROM event_references"
+    " AS retraction WHERE retraction.key = 'event:' || events.event_id) OFFSET 0) AS r"
+    " ORDER BY r.position, r.ordinal"
+).columns(events.c.event_id, events.c.stream, event_references.c.at, event_references.c.key)
+
 #: Called inside the append transaction with the records just appended and their
 #: positions (the projections keep their read models this way, exactly once).
 AppendHook = Callable[["Writer", Sequence[Accepted], list[int]], None]
@@ -207,39 +328,72 @@ class Writer(LogSession):
     def __init__(self, connection: Connection, on_append: AppendHook | None = None) -> None:
         super().__init__(connection)
         self._on_append = on_append
+        self._postgresql = is_postgresql(connection)
         self._head: tuple[int, str, datetime | None] | None = None
         self._versions: dict[str, int] = {}
-        # Answers loaded in bulk by prefetch(); valid until the next append.
-        self._found: dict[str, StoredRef | None] = {}
+        # Answers loaded in bulk by prefetch(); valid until the next append. A found event
+        # is kept as its row until it is asked for (most are never decoded).
+        self._found: dict[str, StoredRef | Row[Any] | None] = {}
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
 
     def prefetch(
         self, event_ids: Iterable[str], streams: Iterable[str], keys: Iterable[str] = ()
     ) -> None:
-        """Load in a few queries what :meth:`find_event` and :meth:`stream_events` will be
-        asked next (an import decides a batch of lines at a time); kept until the next
-        :meth:`append`, which changes the answers, or the next prefetch, which replaces
-        them (so memory stays bounded by one batch)."""
+        """Load in a few queries what :meth:`find_event`, :meth:`stream_events` and
+        :meth:`referrers` will be asked next (an import decides a batch of lines at a
+        time; a command, one event), and the head of the log if it is not known yet;
+        kept until the next :meth:`append`, which changes the answers, or the next
+        prefetch, which replaces them (so memory stays bounded by one batch).
+
+        The events of the ids and of the streams come in one query (with the head, the
+        first time), so a command reads everything its rules need in one statement."""
         self._found.clear()
         self._streams.clear()
-        self._referrers = self.referrers_of_keys(keys)
-        ids = [i.lower() for i in dict.fromkeys(event_ids)]
-        for chunk in _chunks(ids, _IN_BATCH):
-            self._found.update(dict.fromkeys(chunk))
-            for row in self._conn.execute(select(events).where(events.c.event_id.in_(chunk))):
-                self._found[row.event_id] = StoredRef(stream=row.stream, event=decode_row(row))
+        wanted_keys = list(dict.fromkeys(keys))
+        self._referrers = self.referrers_of_keys(wanted_keys) if wanted_keys else {}
+        ids = list(dict.fromkeys(i.lower() for i in event_ids))
         wanted = list(dict.fromkeys(streams))
-        for chunk in _chunks(wanted, _IN_BATCH):
-            for stream in chunk:
-                self._streams[stream] = []
-            rows = self._conn.execute(
-                select(events)
-                .where(events.c.stream.in_(chunk))
-                .order_by(events.c.stream, events.c.version)
+        self._found.update(dict.fromkeys(ids))
+        for stream in wanted:
+            self._streams[stream] = []
+        id_chunks = list(_chunks(ids, _IN_BATCH))
+        stream_chunks = list(_chunks(wanted, _IN_BATCH))
+        versions = dict.fromkeys(wanted, 0)
+        for n in range(max(len(id_chunks), len(stream_chunks), 1 if self._head is None else 0)):
+            id_chunk = id_chunks[n] if n < len(id_chunks) else ()
+            stream_chunk = stream_chunks[n] if n < len(stream_chunks) else ()
+            self._read_events(id_chunk, stream_chunk, versions)
+        # a stream read whole tells its version (the lock keeps it so until we append)
+        self._versions.update(versions)
+
+    def _read_events(
+        self, ids: Sequence[str], streams: Sequence[str], versions: dict[str, int]
+    ) -> None:
+        """One query: the events with these ids and those of these streams (and the head
+        of the log, when it is not known yet); ``versions`` gets the version of the last
+        event of each stream read."""
+        found = self._found
+        wanted = self._streams
+        query = _WANTED_QUERIES[self._postgresql, self._head is None]
+        head: Row[Any] | None = None
+        for row in self._conn.execute(query, {"ids": list(ids), "streams": list(streams)}):
+            if row.found_by == _BY_ID:
+                found[row.event_id] = row  # decoded if it is asked for
+            elif row.found_by == _BY_STREAM:
+                event = decode_row(row)
+                wanted[row.stream].append(event)
+                versions[row.stream] = row.version
+                if found.get(row.event_id) is not None:
+                    found[row.event_id] = StoredRef(row.stream, event)
+            else:
+                head = row
+        if self._head is None:
+            self._head = (
+                (0, GENESIS_HASH, None)
+                if head is None
+                else (head.position, head.hash, head.recorded_at)
             )
-            for row in rows:
-                self._streams[row.stream].append(decode_row(row))
 
     def referrers(self, key: str) -> list[Referrer]:
         cached = self._referrers.get(key)
@@ -248,7 +402,11 @@ class Writer(LogSession):
     def find_event(self, event_id: str) -> StoredRef | None:
         key = event_id.lower()
         if key in self._found:
-            return self._found[key]
+            found = self._found[key]
+            if found is None or isinstance(found, StoredRef):
+                return found
+            ref = self._found[key] = StoredRef(stream=found.stream, event=decode_row(found))
+            return ref
         return super().find_event(event_id)
 
     def stream_events(self, stream: str) -> list[Event]:
@@ -299,18 +457,26 @@ class Writer(LogSession):
         """
         if not records:
             return []
-        self._found.clear()
+        # Event ids this unit of work has seen to be absent (prefetched since the last
+        # append) cannot collide: the rows then go in without a savepoint around them.
+        unseen = self._found
+        known_new = len({r.event.event_id for r in records}) == len(records) and all(
+            (i := r.event.event_id) in unseen and unseen[i] is None for r in records
+        )
+        self._found = {}
         self._streams.clear()
         self._referrers.clear()
         position, prev_hash, last_recorded = self._load_head()
         versions = self._load_versions(r.stream for r in records)
-        event_rows: list[dict[str, Any]] = []
-        reference_rows: list[dict[str, Any]] = []
+        postgresql = self._postgresql
+        event_rows: list[tuple[Any, ...]] = []
+        reference_rows: list[tuple[Any, ...]] = []
         for record in records:
-            current = versions[record.stream]
-            if record.version != current + 1:
-                raise ConcurrencyError(record.stream, record.version - 1, current)
-            versions[record.stream] = record.version
+            stream, version = record.stream, record.version
+            current = versions[stream]
+            if version != current + 1:
+                raise ConcurrencyError(stream, version - 1, current)
+            versions[stream] = version
             event = record.event
             recorded_at = event.recorded_at
             if recorded_at is None:
@@ -322,53 +488,142 @@ class Writer(LogSession):
                 )
             position += 1
             export = encode_event(event)
-            digest = chain_hash(
-                prev_hash, canonical_bytes(position, record.stream, record.version, export)
-            )
+            digest = chain_hash(prev_hash, canonical_bytes(position, stream, version, export))
+            actor = export.get("actor")
+            occurred: Any
+            recorded: Any
+            if postgresql:
+                occurred, recorded = _instant(event.occurred_at), _instant(recorded_at)
+            else:
+                occurred = _sqlite_text(export["occurred_at"], event.occurred_at)
+                recorded = _sqlite_text(export["recorded_at"], recorded_at)
             event_rows.append(
-                {
-                    "position": position,
-                    "event_id": event.event_id,
-                    "stream": record.stream,
-                    "version": record.version,
-                    "type": event.type,
-                    "schema_version": event.schema_version,
-                    "occurred_at": event.occurred_at,
-                    "recorded_at": recorded_at,
-                    "actor": export.get("actor"),
-                    "data": export["data"],
-                    "prev_hash": prev_hash,
-                    "hash": digest,
-                }
+                (
+                    position,
+                    event.event_id,
+                    stream,
+                    version,
+                    event.type,
+                    event.schema_version,
+                    occurred,
+                    recorded,
+                    _JSON_NULL if actor is None else orjson.dumps(actor).decode(),
+                    orjson.dumps(export["data"]).decode(),
+                    prev_hash,
+                    digest,
+                )
             )
-            reference_rows.extend(
-                {"position": position, "ordinal": i, "key": ref.key, "at": ref.at}
-                for i, ref in enumerate(record.references)
-            )
+            for ordinal, ref in enumerate(record.references):
+                at: Any = ref.at
+                if at is event.occurred_at:
+                    at = occurred
+                else:
+                    at = _instant(at) if postgresql else _sqlite_instant(at)
+                reference_rows.append((position, ordinal, ref.key, at))
             prev_hash, last_recorded = digest, recorded_at
-        self._insert(event_rows, reference_rows)
+        self._insert(event_rows, reference_rows, savepoint=not known_new)
         self._head = (position, prev_hash, last_recorded)
         self._versions.update(versions)
-        positions = [row["position"] for row in event_rows]
+        positions = [row[0] for row in event_rows]
         if self._on_append is not None:
             self._on_append(self, records, positions)
         return positions
 
     def _insert(
-        self, event_rows: list[dict[str, Any]], reference_rows: list[dict[str, Any]]
+        self,
+        event_rows: list[tuple[Any, ...]],
+        reference_rows: list[tuple[Any, ...]],
+        *,
+        savepoint: bool,
     ) -> None:
+        """Write the rows (values as the driver takes them) in a savepoint, unless no row
+        can collide with a stored one."""
+        dbapi_error = self._conn.dialect.loaded_dbapi.IntegrityError
         try:
-            with self._conn.begin_nested():
-                for chunk in _chunks(event_rows, INSERT_BATCH):
-                    self._conn.execute(insert(events), list(chunk))
-                for chunk in _chunks(reference_rows, INSERT_BATCH):
-                    self._conn.execute(insert(event_references), list(chunk))
-        except IntegrityError as error:
-            if "event_id" in str(error.orig):
+            if savepoint:
+                with self._conn.begin_nested():
+                    self._write(event_rows, reference_rows)
+            else:
+                self._write(event_rows, reference_rows)
+        except (IntegrityError, dbapi_error) as error:
+            reason = str(getattr(error, "orig", None) or error)
+            if "event_id" in reason:
                 raise DuplicateEventError(
                     "an event with one of these event ids is already stored"
                 ) from error
             raise ConcurrencyError(None, None, None) from error
+
+    def _write(
+        self, event_rows: list[tuple[Any, ...]], reference_rows: list[tuple[Any, ...]]
+    ) -> None:
+        for table, columns, rows in (
+            ("events", _EVENT_COLUMNS, event_rows),
+            ("event_references", _REFERENCE_COLUMNS, reference_rows),
+        ):
+            if not rows:
+                continue
+            if self._postgresql and len(rows) >= COPY_FROM:
+                self._copy(table, columns, rows)
+                continue
+            mark = "%s" if self._postgresql else "?"
+            statement = (
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"VALUES ({', '.join([mark] * len(columns))})"
+            )
+            for chunk in _chunks(rows, INSERT_BATCH):
+                self._conn.exec_driver_sql(statement, list(chunk) if len(chunk) > 1 else chunk[0])
+
+    def _copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """PostgreSQL ``COPY ... FROM STDIN`` of the rows, on this unit of work's own
+        connection (so inside its transaction)."""
+        driver = self._conn.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+
+#: Rows at or above which PostgreSQL gets them by ``COPY`` (below, ``INSERT``s: a COPY
+#: costs a round trip more).
+COPY_FROM = 20
+_EVENT_COLUMNS = (
+    "position", "event_id", "stream", "version", "type", "schema_version", "occurred_at",
+    "recorded_at", "actor", "data", "prev_hash", "hash",
+)  # fmt: skip
+_REFERENCE_COLUMNS = ("position", "ordinal", '"key"', "at")
+#: what the JSON column holds for an absent actor (as SQLAlchemy's JSON type writes None)
+_JSON_NULL = "null"
+
+
+def _instant(at: datetime) -> datetime:
+    """A ``UTCDateTime`` value as PostgreSQL's driver takes it (an aware instant, in UTC)."""
+    if at.tzinfo is None:
+        raise ValueError(f"expected an aware datetime, got {at!r}")
+    return at.astimezone(UTC)
+
+
+def _sqlite_text(exported: str, at: datetime) -> str:
+    """:func:`_sqlite_instant` of ``at``, from its export form ``exported`` (UTC,
+    ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``) when it has that length: cheaper than formatting
+    the instant again."""
+    if len(exported) == 20:
+        return f"{exported[:10]} {exported[11:19]}.000000"
+    if len(exported) == 27:
+        return f"{exported[:10]} {exported[11:26]}"
+    return _sqlite_instant(at)
+
+
+def _sqlite_instant(at: datetime) -> str:
+    """A ``UTCDateTime`` value as SQLite stores it: UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``
+    (what the column type and SQLAlchemy's SQLite ``DATETIME`` write)."""
+    if at.tzinfo is UTC:
+        return at.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
+    if at.tzinfo is None:
+        raise ValueError(f"expected an aware datetime, got {at!r}")
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class EventStore:
@@ -391,8 +646,8 @@ class EventStore:
             try:
                 transaction = connection.begin()
                 if is_postgresql(connection):
-                    connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-                    connection.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK_KEY)))
+                    # the timeout set first, then the lock taken, in one round trip
+                    connection.exec_driver_sql(_LOCK_STATEMENT, (LOCK_TIMEOUT, APPEND_LOCK_KEY))
             except OperationalError as error:
                 raise StoreBusy(
                     "the event log is busy (another import or command is writing); try again"

@@ -1,0 +1,197 @@
+"""The quick paths of decoding and encoding events answer exactly as the full ones:
+
+- an envelope read without its pydantic model (``_plain_envelope``) is the model's, and
+  whenever the model would refuse it (or word anything), the quick reading declines;
+- ``timestamp`` parses as ``parse_timestamp`` (same instant, same errors);
+- ``timestamp_text`` writes as ``format_timestamp``;
+- ``storable`` refuses what it refused before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from coord.events import InvalidEvent, decode_event, encode_event, format_timestamp
+from coord.events.envelope import _plain_envelope, _validated_envelope, timestamp_text
+from coord.events.fields import storable, timestamp
+from coord.events.timestamps import parse_timestamp
+
+VALID: dict[str, Any] = {
+    "event_id": "0b9c6c1e-4a7e-4a59-9f3e-2d1f7c6a1b10",
+    "type": "TransferRequested",
+    "schema_version": 1,
+    "occurred_at": "2025-03-02T10:00:00Z",
+    "recorded_at": "2025-03-02T10:05:00.250000Z",
+    "actor": {"user": "ana", "role": "mdt_coordinator", "site": "S1"},
+    "data": {
+        "transfer_id": "T-17",
+        "patient_id": "P1",
+        "item": "imaging",
+        "from_site": "S1",
+        "to_site": "S2",
+        "method": "iep",
+    },
+}
+TIMESTAMPS = [
+    "2025-03-02T10:00:00Z",
+    "2025-03-02T10:00:00.123456Z",
+    "2025-03-02T10:00:00.123Z",
+    "2025-03-02T10:00Z",
+    "2025-03-02T11:00:00+01:00",
+    "2025-03-02T10:00:00",
+    "2025-03-02 10:00:00Z",
+    "2025-02-30T10:00:00Z",
+    "2025-03-02T24:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "2025-03-02t10:00:00z",
+    "２０２５-03-02T10:00:00Z",
+    "2025-03-02T10:00:00Z\n",
+    "",
+]
+WRONG: list[Any] = [
+    None, 0, 1, -1, True, 1.5, 10**30, "", "x", [], {}, ["a"], {"a": 1},
+    "0B9C6C1E-4A7E-4A59-9F3E-2D1F7C6A1B10", "0b9c6c1e-4a7e-4a59-9f3e-2d1f7c6a1b10\n",
+    "not-a-uuid", "TransferSent", "NoSuchType", *TIMESTAMPS,
+]  # fmt: skip
+ACTORS: list[Any] = [
+    None, {}, {"user": None}, {"user": ""}, {"user": "", "role": "", "site": ""},
+    {"user": "a"}, {"role": "r", "site": "S"}, {"user": 1}, {"user": "a", "team": "x"},
+    {1: "a"}, ["a"], "ana", {"user": "a\u0000"}, {"user": "\ud800"},
+]  # fmt: skip
+DATA_CHANGES: list[Any] = [
+    {}, {"case_id": None}, {"case_id": "C1"}, {"item": None}, {"item": ""}, {"item": 1},
+    {"surplus": 1}, {1: "x"}, {"note": None}, {"item": "a\u0000"}, {"item": "\udfff"},
+]  # fmt: skip
+
+
+def envelope_of(raw: object) -> tuple[str, Any]:
+    try:
+        return ("valid", _validated_envelope(raw))
+    except InvalidEvent as error:
+        return ("refused", error.reason)
+
+
+@st.composite
+def raw_events(draw: st.DrawFn) -> object:
+    raw: dict[Any, Any] = {**VALID, "data": dict(VALID["data"])}
+    for _ in range(draw(st.integers(0, 3))):
+        field = draw(st.sampled_from([*VALID, "surplus", "actor", "data", "data"]))
+        match draw(st.integers(0, 3)) if field in VALID else 1:
+            case 0:
+                raw.pop(field, None)
+            case _ if field == "actor":
+                raw["actor"] = draw(st.sampled_from(ACTORS))
+            case _ if field == "data":
+                changes = draw(st.sampled_from(DATA_CHANGES))
+                base = raw.get("data")
+                base = base if isinstance(base, dict) else {}
+                raw["data"] = {**base, **changes} if draw(st.integers(0, 5)) else changes
+            case _ if field in ("occurred_at", "recorded_at"):
+                raw[field] = draw(st.sampled_from([*TIMESTAMPS, None, 1]))
+            case _:
+                raw[field] = draw(st.sampled_from(WRONG))
+    return raw if draw(st.integers(0, 20)) else draw(st.sampled_from([[], "x", None]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(raw=raw_events())
+@example(raw=VALID)
+@example(raw={**VALID, "actor": {"user": "ana", "role": None}})
+@example(raw={**VALID, "schema_version": True})
+@example(raw={**VALID, "schema_version": None, "event_id": None, "recorded_at": None})
+def test_the_plain_envelope_is_the_models_or_none(raw: object) -> None:
+    plain = _plain_envelope(raw)
+    if plain is not None:
+        assert envelope_of(raw) == ("valid", plain)
+
+
+def test_the_plain_envelope_takes_a_plain_event() -> None:
+    """The point of the quick path: an ordinary event never reaches the model."""
+    assert _plain_envelope(VALID) is not None
+    assert _plain_envelope({k: v for k, v in VALID.items() if k != "actor"}) is not None
+
+
+def test_one_actor_instance_per_distinct_actor() -> None:
+    first, second = decode_event(VALID), decode_event({**VALID, "event_id": None})
+    assert first.actor is second.actor
+    assert first.actor is not None and first.actor.as_json() == VALID["actor"]
+    assert decode_event({**VALID, "actor": {"user": ""}}).actor is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.one_of(
+        st.sampled_from(TIMESTAMPS),
+        st.from_regex(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,7})?)?(Z|[+-]\d\d:\d\d)\Z"),
+        st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat()[:-6] + "Z"),
+        st.text(max_size=30),
+    )
+)
+def test_timestamp_parses_as_parse_timestamp(text: str) -> None:
+    def parsed(parse: Any) -> tuple[str, Any]:
+        try:
+            value = parse(text)
+        except ValueError as error:
+            return ("error", str(error))
+        return ("instant", value, value.tzinfo, value.utcoffset())
+
+    assert parsed(timestamp) == parsed(parse_timestamp)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    at=st.datetimes(
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=2)), timezone(-timedelta(hours=5))]
+        )
+    )
+)
+@example(at=datetime(999, 12, 31, 23, 0, tzinfo=UTC))
+@example(at=datetime(2025, 1, 1, 0, 0, 0, 1, tzinfo=UTC))
+def test_timestamp_text_writes_as_format_timestamp(at: datetime) -> None:
+    assert timestamp_text(at) == format_timestamp(at)
+
+
+def _storable_before(value: str) -> str:
+    """``storable`` as it was written first (the reference)."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\u0000), which cannot be stored; remove it")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "contains an unpaired surrogate escape (\\ud800-\\udfff), which is not text; "
+            "fix the escape"
+        ) from None
+    return value
+
+
+@given(value=st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+@example(value="a\x00")
+@example(value="\ud800")
+@example(value="é\x00\ud800")
+def test_storable_refuses_what_it_did(value: str) -> None:
+    def checked(check: Any) -> tuple[str, str]:
+        try:
+            return ("kept", check(value))
+        except ValueError as error:
+            return ("refused", str(error))
+
+    assert checked(storable) == checked(_storable_before)
+
+
+@pytest.mark.parametrize("raw", [VALID, {**VALID, "actor": None, "recorded_at": None}])
+def test_recorded_is_the_event_with_that_recorded_at(raw: dict[str, Any]) -> None:
+    event = decode_event(raw)
+    later = datetime(2026, 1, 1, tzinfo=UTC)
+    assert event.recorded(later) == replace(event, recorded_at=later)
+    assert event.recorded(later).recorded_at is later
+    if event.recorded_at is not None:
+        assert event.recorded(event.recorded_at) is event
+    assert encode_event(event.recorded(later))["recorded_at"] == "2026-01-01T00:00:00Z"
