@@ -301,6 +301,8 @@ class Projector:
             subject.rows = rows
         replace_owned(writer.connection, unknown, [])
         delete_rows(writer.connection, stale)
+        # by kind: rows of one kind share their columns, so they go in one statement
+        new.sort(key=lambda row: row.kind)
         insert_rows(writer.connection, [model_row(row, zone) for row in new])
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)

@@ -134,6 +134,7 @@ def _execute_many(
         as_they_are = len(written) == len(names) and all(p is None for _, p in taken)
         return statement, None if as_they_are else taken
 
+    plans: dict[tuple[str, ...], tuple[str, list[tuple[str, Processor | None]] | None]] = {}
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     count = 0
     shape: tuple[str, ...] | None = None
@@ -150,7 +151,10 @@ def _execute_many(
                     batch = []
                 if names != shape:
                     shape = names
-                    statement, taken = plan(names)
+                    planned = plans.get(names)
+                    if planned is None:
+                        planned = plans[names] = plan(names)
+                    statement, taken = planned
             instant = row.at
             if instant.__class__ is datetime and instant.tzinfo is UTC:
                 # the text SQLAlchemy stores for an instant on SQLite: YYYY-MM-DD
