@@ -328,7 +328,6 @@ class Writer(LogSession):
     def __init__(self, connection: Connection, on_append: AppendHook | None = None) -> None:
         super().__init__(connection)
         self._on_append = on_append
-        self._postgresql = is_postgresql(connection)
         self._head: tuple[int, str, datetime | None] | None = None
         self._versions: dict[str, int] = {}
         # Answers loaded in bulk by prefetch(); valid until the next append. A found event
