@@ -96,7 +96,7 @@ def test_a_failed_rebuild_leaves_the_read_models_in_place(
 
 def test_init_catches_up_a_log_stored_before_the_read_models(sample: Database) -> None:
     with sample.engine.begin() as connection:
-        readmodels.replace_owned(connection, [r[0] for r in rows(sample)], [])
+        readmodels.delete_owned(connection, [r[0] for r in rows(sample)])
         connection.execute(text("DELETE FROM projection_checkpoints"))
     assert rows(sample) == {}
     database = open_database(sample.url)

@@ -34,11 +34,11 @@ from coord.store.chain import Head
 from coord.store.integrity import chain_link
 from coord.store.log import Writer
 from coord.store.readmodels import (
+    delete_owned,
     delete_rows,
     insert_rows,
     network_time_zone,
     refs_of_owners,
-    replace_owned,
     set_checkpoint,
 )
 
@@ -54,11 +54,6 @@ MEETING_OPENER = "MeetingScheduled"
 _LISTINGS = frozenset(("CaseListed", "CaseRelisted"))
 
 RowKey = tuple[str, int]
-
-
-def owners_of(records: Iterable[Accepted]) -> set[str]:
-    """The subjects whose own streams the appended records are in."""
-    return {r.stream for r in records if _kind(r.stream) in OWNING_KINDS}
 
 
 def _kind(stream: str) -> str:
@@ -299,7 +294,7 @@ class Projector:
                 stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
                 new.extend(row for key, row in rows.items() if before.get(key) != row)
             subject.rows = rows
-        replace_owned(writer.connection, unknown, [])
+        delete_owned(writer.connection, unknown)
         delete_rows(writer.connection, stale)
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)

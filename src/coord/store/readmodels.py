@@ -87,14 +87,10 @@ def refs_of_owners(
     return found
 
 
-def replace_owned(
-    connection: Connection, owners: Collection[str], rows: Sequence[ModelRow]
-) -> None:
-    """Replace every row of these owners by ``rows``."""
+def delete_owned(connection: Connection, owners: Collection[str]) -> None:
+    """Delete every row of these owners."""
     for chunk in _chunks(list(owners), _IN_BATCH):
         connection.execute(delete(read_models).where(read_models.c.owner.in_(chunk)))
-    for chunk in _chunks(_values(rows), _INSERT_BATCH):
-        connection.execute(insert(read_models), list(chunk))
 
 
 def payloads_between(
