@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coord.cli.main import main
+from coord.cli.main import flowing, main
 
 
 def test_missing_database_says_to_run_init_and_creates_nothing(
@@ -71,6 +71,21 @@ def test_every_command_explains_itself(command: str, capsys: pytest.CaptureFixtu
     assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
     assert "--db" in out and "COORD_DB" in out
+
+
+def test_help_flows_paragraphs_to_the_terminal_width(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A docstring's line breaks are the source's, not the terminal's: help joins them, so
+    a wide terminal shows a sentence on one line and a narrow one wraps it evenly."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["import", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "If any line is invalid, nothing is written" in out
+
+
+def test_flowing_keeps_paragraphs() -> None:
+    assert flowing("One\n    two.\n\n    Three\n    four.") == "One two.\n\nThree four."
 
 
 def test_python_dash_m_coord_runs() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import sys
 
 import typer
@@ -34,6 +36,22 @@ report_commands.register(app)
 generate_command.register(app)
 demo_command.register(app)
 tui_command.register(app)
+
+
+def flowing(doc: str) -> str:
+    """A docstring as help text: its paragraphs kept, the line breaks inside each joined
+    (the terminal wraps them to its width; typer would keep the source's breaks)."""
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(re.sub(r"\s*\n\s*", " ", paragraph) for paragraph in paragraphs)
+
+
+def _help_from_docstrings(typer_app: typer.Typer) -> None:
+    for command in typer_app.registered_commands:
+        if command.help is None and command.callback is not None and command.callback.__doc__:
+            command.help = flowing(command.callback.__doc__)
+
+
+_help_from_docstrings(app)
 
 
 def main(argv: list[str] | None = None) -> int:
