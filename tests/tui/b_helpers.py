@@ -9,21 +9,9 @@ from textual.widgets import DataTable
 
 from coord.tui.app import CoordApp
 
+from .conftest import settle, type_text
 
-async def settle(pilot: Pilot[Any]) -> None:
-    """Let workers finish and their results reach the screen, including each DataTable's
-    column widths (measured when the table is next idle: a snapshot taken earlier shows
-    rows squeezed into the headings' widths)."""
-    app = pilot.app
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-    for _ in range(100):
-        tables = [t for screen in app.screen_stack for t in screen.query(DataTable)]
-        if not any(t._require_update_dimensions or t._updated_cells for t in tables):
-            break
-        await pilot.pause(0.02)
+__all__ = ["cell_text", "move_to", "settle", "table_keys", "type_text"]
 
 
 def table_keys(app: CoordApp, selector: str) -> list[str]:
@@ -46,7 +34,3 @@ async def move_to(pilot: Pilot[Any], selector: str, row_key: str) -> None:
     await pilot.press(*(["up"] * table.cursor_row), *(["down"] * target))
     await pilot.pause()
     assert table.cursor_row == target
-
-
-async def type_text(pilot: Pilot[Any], text: str) -> None:
-    await pilot.press(*text)

@@ -22,7 +22,7 @@ from coord.tui.navigator import NavigatorScreen
 from coord.tui.workspace import Workspace
 
 from .b_helpers import cell_text, move_to, settle, table_keys, type_text
-from .conftest import ACTOR, NOW, AppFactory, events_since, record_all
+from .conftest import ACTOR, NOW, AppFactory, events_since, record_all, workers_done
 
 NEW = HandoverInitiated(
     handover_id="HO-NEW-1",
@@ -183,7 +183,7 @@ async def test_another_processs_handover_appears_without_restart(
         assert done.returncode == 0, done.stderr
         for _ in range(50):
             await pilot.pause(0.1)
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             if table_keys(app, "#table-awaiting"):
                 break
         assert table_keys(app, "#table-awaiting") == ["HO-ELSEWHERE"]
