@@ -28,7 +28,7 @@ from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, derive_facts, facts_of
 from coord.reports.fold import FOLDED_TYPES
 from coord.store import create_engine_for
-from coord.store.bulk_rows import drop_derived
+from coord.store.bulk_rows import INDEX_SORT_MEMORY, drop_derived, sort_indexes_in_memory
 from coord.store.readmodels import ModelRow, _values, checkpoint, network_time_zone
 from coord.store.rows import decode_row, fold_stored
 from coord.store.schema import FIGURE_NAMES, events, read_models_table
@@ -284,3 +284,33 @@ def test_dropping_the_old_rows_leaves_sqlites_secure_delete_as_it_was(
             assert not inspect(connection).has_table("old_rows")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("server_setting", ["64MB", "1GB"])
+def test_the_index_builds_sort_in_memory_until_the_transaction_ends(
+    db_url: str, server_setting: str
+) -> None:
+    """On PostgreSQL a rebuild's transaction may sort its index entries in
+    INDEX_SORT_MEMORY, never in less than the server allows; the setting is the server's
+    again after it. (SQLite: nothing to set.)"""
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            postgresql = connection.dialect.name == "postgresql"
+            if postgresql:
+                connection.exec_driver_sql(f"SET maintenance_work_mem = '{server_setting}'")
+                connection.commit()
+            setting = "SHOW maintenance_work_mem"
+            with connection.begin():
+                sort_indexes_in_memory(connection)
+                if postgresql:
+                    expected = max(server_setting, INDEX_SORT_MEMORY, key=_megabytes)
+                    assert connection.exec_driver_sql(setting).scalar() == expected
+            if postgresql:
+                assert connection.exec_driver_sql(setting).scalar() == server_setting
+    finally:
+        engine.dispose()
+
+
+def _megabytes(size: str) -> int:
+    return int(size[:-2]) * (1024 if size.endswith("GB") else 1)

@@ -7,7 +7,8 @@ as it is (:meth:`FactBuilder.apply_stored`, each event straight from the driver'
 :func:`~coord.store.rows.fold_stored`) instead of being decoded again; an event of an
 older schema version is decoded, and so upcast, as the whole log is when read. The
 rows are written as they are made, each directly as its parameters
-(:func:`~coord.projections.rows.rows_of`).
+(:func:`~coord.projections.rows.rows_of`); on PostgreSQL the fresh table's indexes are
+sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
+from coord.store.bulk_rows import sort_indexes_in_memory
 from coord.store.log import EventStore
 from coord.store.readmodels import network_time_zone, swap_in
 from coord.store.rows import fold_stored
@@ -42,6 +44,7 @@ def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None)
         if on_progress is not None and last > reported:
             on_progress(last - reported)
         zone = network_time_zone(writer.connection)
+        sort_indexes_in_memory(writer.connection)
         rows = swap_in(writer.connection, rows_of(facts_of(builder), time_zone=zone), last)
     return last, rows
 

@@ -80,6 +80,25 @@ def write_rows(connection: Connection, table: Table, rows: Iterable[ModelRow]) -
     return _execute_many(connection, table, rows, processors)
 
 
+#: the least memory a rebuild's index builds may sort in on PostgreSQL (its default
+#: ``maintenance_work_mem``, 64 MB, sorts a million events' rows on disk: both read-model
+#: indexes took 1.7-2.0 s at 913k events, 1.3 s sorted in memory)
+INDEX_SORT_MEMORY = "256MB"
+
+
+def sort_indexes_in_memory(connection: Connection) -> None:
+    """On PostgreSQL, let the index builds of the connection's transaction sort in
+    :data:`INDEX_SORT_MEMORY` when the server's setting allows less (until the
+    transaction ends: ``set_config(..., is_local => true)``, as ``SET LOCAL``)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "SELECT set_config('maintenance_work_mem', %(memory)s, true)"
+            " WHERE pg_size_bytes(current_setting('maintenance_work_mem'))"
+            " < pg_size_bytes(%(memory)s)",
+            {"memory": INDEX_SORT_MEMORY},
+        )
+
+
 def drop_derived(connection: Connection, table: Table) -> None:
     """Drop a table of rows derived from the log. On SQLite, without overwriting its
     pages with zeros as they are freed (``secure_delete``, which some builds turn on): the
