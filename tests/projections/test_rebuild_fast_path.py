@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import Connection, insert, inspect
+from sqlalchemy import Connection, insert, inspect, select
 
 from coord.app.database import Database, initialise
 from coord.app.importing import import_files
@@ -26,10 +26,12 @@ from coord.events.types import EventRetracted, TransferRequested
 from coord.projections.rebuild import rebuild
 from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, derive_facts, facts_of
+from coord.reports.fold import FOLDED_TYPES
 from coord.store import create_engine_for
-from coord.store.bulk_rows import drop_derived
+from coord.store.bulk_rows import INDEX_SORT_MEMORY, drop_derived, sort_indexes_in_memory
 from coord.store.readmodels import ModelRow, _values, checkpoint, network_time_zone
-from coord.store.schema import FIGURE_NAMES, read_models_table
+from coord.store.rows import decode_row, fold_stored
+from coord.store.schema import FIGURE_NAMES, events, read_models_table
 from event_strategies import LONDON, NOW, event_lists
 from reliability.helpers import generated_log_bytes
 
@@ -175,9 +177,12 @@ class TransferRequestedV2(TransferRequested):
     purpose: Text
 
 
-def test_events_of_an_older_schema_version_are_upcast(
+def log_with_older_versions(
     database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> list[dict[str, Any]]:
+    """A generated log whose ``TransferRequested`` events are of version 1 of two (a
+    later release's, registered until the test ends), and one of version 2; returns the
+    version 1 requests."""
     lines = generated_log_bytes(months=2, scale=0.05).splitlines()
     import_log(database, lines, tmp_path, "log.jsonl")
     requested = [orjson.loads(line) for line in lines if b'"TransferRequested"' in line]
@@ -201,7 +206,13 @@ def test_events_of_an_older_schema_version_are_upcast(
     }
     newer.pop("recorded_at", None)
     assert import_log(database, [orjson.dumps(newer)], tmp_path, "v2.jsonl") == 1
+    return requested
 
+
+def test_events_of_an_older_schema_version_are_upcast(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requested = log_with_older_versions(database, tmp_path, monkeypatch)
     check_rebuild(database)
     with database.engine.connect() as connection:
         methods = dict(
@@ -209,9 +220,52 @@ def test_events_of_an_older_schema_version_are_upcast(
                 "SELECT owner, method FROM read_models WHERE kind = 'transfer'"
             ).all()
         )
-    assert methods.pop("transfer:T-v2") == first["data"]["method"]
+    assert methods.pop("transfer:T-v2") == requested[0]["data"]["method"]
     assert set(methods.values()) == {"other"}  # every version 1 request, upcast
     assert len(methods) == len(requested)
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 7, 100])
+def test_each_page_hands_the_fold_every_event_in_order(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_size: int
+) -> None:
+    """``fold_stored`` a few rows at a time: the pages' older versions (upcast), the
+    current ones as stored and the retracted ones left out, in the log's order, as when
+    every event is decoded; after each page, the position of its last event."""
+    log_with_older_versions(database, tmp_path, monkeypatch)
+    with database.store.reading() as reader:
+        rows = [
+            row
+            for row in reader.connection.execute(select(events).order_by(events.c.position))
+            if row.type in FOLDED_TYPES
+        ]
+        older = [row for row in rows if row.schema_version == 1 and row.type == "TransferRequested"]
+        # some retracted events (read ids: retraction events are not folded), of each version
+        skipped = {row.event_id for row in rows[5::9] + older[1::3]}
+        expected = [
+            (row.position, decode_row(row))
+            if row.schema_version < DEFAULT_REGISTRY.latest_version(row.type)
+            else (row.position, row.type, row.data, row.occurred_at, row.event_id)
+            for row in rows
+            if row.event_id not in skipped
+        ]
+        handed: list[tuple[Any, ...]] = []
+        pages = list(
+            fold_stored(
+                reader.connection, FOLDED_TYPES,
+                lambda type_name, data, at, event_id, position: handed.append(
+                    (position, type_name, data, at, event_id)
+                ),
+                lambda event, position: handed.append((position, event)),
+                skipped, page_size=page_size,
+            )
+        )  # fmt: skip
+    assert len(older) > 5
+    assert handed == expected
+    positions = [row.position for row in rows]
+    assert pages == positions[page_size - 1 :: page_size] + (
+        [positions[-1]] if len(positions) % page_size else []
+    )
 
 
 @pytest.mark.parametrize("setting", ["OFF", "ON", "FAST"])
@@ -230,3 +284,33 @@ def test_dropping_the_old_rows_leaves_sqlites_secure_delete_as_it_was(
             assert not inspect(connection).has_table("old_rows")
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("server_setting", ["64MB", "1GB"])
+def test_the_index_builds_sort_in_memory_until_the_transaction_ends(
+    db_url: str, server_setting: str
+) -> None:
+    """On PostgreSQL a rebuild's transaction may sort its index entries in
+    INDEX_SORT_MEMORY, never in less than the server allows; the setting is the server's
+    again after it. (SQLite: nothing to set.)"""
+    engine = create_engine_for(db_url)
+    try:
+        with engine.connect() as connection:
+            postgresql = connection.dialect.name == "postgresql"
+            if postgresql:
+                connection.exec_driver_sql(f"SET maintenance_work_mem = '{server_setting}'")
+                connection.commit()
+            setting = "SHOW maintenance_work_mem"
+            with connection.begin():
+                sort_indexes_in_memory(connection)
+                if postgresql:
+                    expected = max(server_setting, INDEX_SORT_MEMORY, key=_megabytes)
+                    assert connection.exec_driver_sql(setting).scalar() == expected
+            if postgresql:
+                assert connection.exec_driver_sql(setting).scalar() == server_setting
+    finally:
+        engine.dispose()
+
+
+def _megabytes(size: str) -> int:
+    return int(size[:-2]) * (1024 if size.endswith("GB") else 1)

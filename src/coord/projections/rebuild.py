@@ -3,10 +3,12 @@ it in, holding the append lock, in one transaction (a failure leaves the old one
 
 The log is read a page at a time, only the types the fold reads, as stored: every event
 was validated when it was appended (and the log is hash-chained), so its data is folded
-as it is (:meth:`FactBuilder.apply_stored`) instead of being decoded again; an event of
-an older schema version is decoded, and so upcast, as the whole log is when read. The
+as it is (:meth:`FactBuilder.apply_stored`, each event straight from the driver's row,
+:func:`~coord.store.rows.fold_stored`) instead of being decoded again; an event of an
+older schema version is decoded, and so upcast, as the whole log is when read. The
 rows are written as they are made, each directly as its parameters
-(:func:`~coord.projections.rows.rows_of`).
+(:func:`~coord.projections.rows.rows_of`); on PostgreSQL the fresh table's indexes are
+sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,13 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from coord.events import Event
 from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
+from coord.store.bulk_rows import sort_indexes_in_memory
 from coord.store.log import EventStore
 from coord.store.readmodels import network_time_zone, swap_in
-from coord.store.rows import fold_pages
+from coord.store.rows import fold_stored
 
 
 def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None) -> tuple[int, int]:
@@ -31,23 +33,18 @@ def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None)
         last = 0 if head is None else head.position
         retracted = writer.retracted_event_ids()
         builder = FactBuilder()
-        apply, apply_stored = builder.apply, builder.apply_stored
         reported = 0
-        for page in fold_pages(writer.connection, FOLDED_TYPES):
-            for position, event_id, type_name, occurred_at, data in page:
-                if event_id in retracted:
-                    continue
-                if isinstance(data, Event):  # an older schema version, upcast
-                    apply(data, position)
-                else:
-                    apply_stored(type_name, data, occurred_at, event_id, position)
+        for read in fold_stored(
+            writer.connection, FOLDED_TYPES, builder.apply_stored, builder.apply, retracted
+        ):
             if on_progress is not None:
                 # positions are gap-free: every event up to this page's last one is read
-                on_progress(page[-1][0] - reported)
-                reported = page[-1][0]
+                on_progress(read - reported)
+                reported = read
         if on_progress is not None and last > reported:
             on_progress(last - reported)
         zone = network_time_zone(writer.connection)
+        sort_indexes_in_memory(writer.connection)
         rows = swap_in(writer.connection, rows_of(facts_of(builder), time_zone=zone), last)
     return last, rows
 

@@ -1,5 +1,5 @@
 """Reading ``events`` rows: keyset pages in position order, decoded into events; and
-pages of the stored data of some types, for a fold of the whole log."""
+the stored data of some types, handed to a fold of the whole log."""
 
 from __future__ import annotations
 
@@ -71,27 +71,36 @@ def iter_rows(
         last = page[-1].position
 
 
-#: one event as a fold reads it: (position, event_id, type, occurred_at, data), where
-#: ``data`` is the stored JSON of the type's latest schema version, or, for an event of an
-#: older version, the decoded :class:`Event` (upcast to the latest)
-FoldRow = tuple[int, str, str, datetime, dict[str, Any] | Event]
+#: a fold's step for an event as stored: (type, data, occurred_at, event_id, position),
+#: ``data`` the stored JSON of the type's latest schema version, decoded into a dict,
+#: ``occurred_at`` an aware UTC instant
+StoredStep = Callable[[str, dict[str, Any], datetime, str, int], None]
+#: a fold's step for a decoded event (of an older schema version, upcast): (event, position)
+DecodedStep = Callable[[Event, int], None]
 
 _FOLD_COLUMNS = "position, event_id, type, schema_version"
 #: positions per ``IN`` list
 _IN_BATCH = 500
 
 
-def fold_pages(
+def fold_stored(
     connection: Connection,
     types: Collection[str],
+    apply_stored: StoredStep,
+    apply: DecodedStep,
+    skipped: Collection[str] = frozenset(),
     page_size: int = 5000,
     registry: Registry = DEFAULT_REGISTRY,
-) -> Iterator[list[FoldRow]]:
-    """The events of these ``types``, in position order, a page at a time, read through
-    the driver's own cursor without building an :class:`Event` for each: ``data`` as it
-    is stored (validated when it was appended), ``occurred_at`` as an aware UTC instant.
-    Only an event of an older schema version is decoded, as :func:`decode_row` does, so
-    that it is upcast exactly as when the log is read whole."""
+) -> Iterator[int]:
+    """Hand the events of these ``types`` to a fold, in position order, leaving out those
+    whose ids are ``skipped``; read through the driver's own cursor a page at a time,
+    without building an :class:`Event` for each: to ``apply_stored`` as stored (``data``
+    validated when it was appended). Only an event of an older schema version is decoded,
+    as :func:`decode_row` does, and given to ``apply``, so that it is upcast exactly as
+    when the log is read whole. Yields, after each page, the position of its last event.
+
+    Each event goes from the driver's row to its step directly: no row of its own is made
+    for it (that took as long as the fold's steps)."""
     names = sorted(types)
     latest = {name: registry.latest_version(name) for name in names}
     driver = connection.connection.driver_connection
@@ -101,7 +110,7 @@ def fold_pages(
             f"SELECT {_FOLD_COLUMNS}, occurred_at, data::text FROM events"
             " WHERE type = ANY(%s) ORDER BY position"
         )
-        cursor = driver.cursor(name="coord_fold_pages", binary=True)  # type: ignore[union-attr]
+        cursor = driver.cursor(name="coord_fold_stored", binary=True)  # type: ignore[union-attr]
         cursor.execute(query, (names,))
         instant = methodcaller("astimezone", UTC)
     else:
@@ -115,20 +124,18 @@ def fold_pages(
         instant = datetime.fromisoformat
     try:
         while rows := cursor.fetchmany(page_size):
-            page: list[FoldRow] = []
-            older: list[int] = []  # indexes in the page of events of an older version
+            decoded: dict[int, Event] | None = None  # the page's older versions, upcast
             for position, event_id, type_name, version, occurred, data in rows:
+                if event_id in skipped:
+                    continue
                 if version == latest[type_name]:
-                    page.append((position, event_id, type_name, instant(occurred), loads(data)))
-                else:  # decoded below
-                    older.append(len(page))
-                    page.append((position, event_id, type_name, instant(occurred), {}))
-            if older:
-                decoded = _decoded(connection, [page[i][0] for i in older], registry)
-                for i in older:
-                    event = decoded[page[i][0]]
-                    page[i] = (*page[i][:3], event.occurred_at, event)
-            yield page
+                    apply_stored(type_name, loads(data), instant(occurred), event_id, position)
+                else:
+                    if decoded is None:
+                        older = [row[0] for row in rows if row[3] != latest[row[2]]]
+                        decoded = _decoded(connection, older, registry)
+                    apply(decoded[position], position)
+            yield rows[-1][0]
     finally:
         cursor.close()
 
