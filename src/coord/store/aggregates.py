@@ -197,9 +197,9 @@ def _json_list(postgresql: bool, *values: ColumnElement[Any]) -> ColumnElement[A
 IncompleteDiscussion = tuple[dict[str, Any], list[list[Any]], list[list[Any]]]
 
 
-#: PostgreSQL settings for the rest of the gaps query's transaction (``SET LOCAL``). Its planner, which
-#: cannot tell how few discussions are incomplete, estimates thousands of times the
-#: rows there are: it would compile the query (JIT, 40-60 ms at a million events) and
+#: PostgreSQL settings for the rest of the gaps query's transaction (``SET LOCAL``). Its
+#: planner, which cannot tell how few discussions are incomplete, estimates several times
+#: the rows there are: it would compile the query (JIT, 40-60 ms at a million events) and
 #: scan the whole table in parallel workers, leaving the per-discussion lookups to the
 #: leader alone (twice the time of one process reading the discussions by index).
 _ONE_PROCESS_NO_JIT = select(
@@ -221,8 +221,8 @@ def incomplete_discussions(
     then in the order each case's occurred, each with what its gap rows show of its
     case's arrivals and transfers.
 
-    One query: the discussions are found in the ``(kind, at)`` covering index, and each
-    one's later arrivals (looked up by owner, the primary key) and its case's transfers
+    One query: the discussions are found by kind and instant, and each one's later
+    arrivals (looked up by owner, the primary key) and its case's transfers
     (in the ``(kind, ref)`` covering index) are gathered by the database into two small
     JSON arrays, so that a discussion is one row however many arrivals and transfers its
     case has. Only the payloads of these discussions and of their cases' arrivals are
