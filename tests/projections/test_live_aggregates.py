@@ -8,6 +8,7 @@ including a case discussed twice with an item missing at both discussions."""
 
 from __future__ import annotations
 
+import gc
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import event, text
 
 from coord.app.database import Database, initialise
 from coord.app.importing import import_files
@@ -194,3 +196,66 @@ def test_each_groups_values_come_back_complete_and_ascending(network: Database) 
             found |= {(kind, key): group.values for key, group in groups.items()}
     assert {k: v for k, v in found.items() if v} == {k: sorted(v) for k, v in expected.items()}
     assert sum(len(v) for v in expected.values()) > 50
+
+
+def _gaps_statements(database: Database, period: Period) -> list[tuple[str, Any]]:
+    """The SQL the gaps query runs and its parameters (as sent to the driver)."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        build_gaps(database.store, database.time_zone, period)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_the_gaps_query_looks_up_a_discussions_arrivals_by_its_case(network: Database) -> None:
+    """SQLite plans without statistics: asked for the arrivals after a discussion, it would
+    scan the ``(kind, at)`` index from the discussion on — for every discussion (a
+    minute at a million events) — unless the comparison of instants is out of its reach.
+    Each discussion's arrivals must be found by owner (the primary key)."""
+    if network.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner")
+    statements = _gaps_statements(network, LONDON_PERIOD)
+    ((query, parameters),) = [(s, p) for s, p in statements if "json_group_array" in s]
+    with network.engine.connect() as connection:
+        explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", parameters)
+        plan = [row[3] for row in explained]
+    arrivals = [step for step in plan if step.startswith("SEARCH a ")]
+    assert arrivals and all("(owner=? AND kind=?)" in step for step in arrivals), plan
+    assert not [step for step in plan if step.startswith("SCAN")], plan
+
+
+def test_the_gaps_querys_planner_settings_end_with_its_transaction(network: Database) -> None:
+    """On PostgreSQL the gaps query turns off JIT and parallel workers (``SET LOCAL``):
+    the next unit of work on the same pooled connection has the server's settings."""
+    if network.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    settings = text(
+        "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
+    )
+    with network.store.reading() as reader:
+        before = tuple(reader.connection.execute(settings).one())
+        assert len(_gaps_statements(network, LONDON_PERIOD)) > 1
+        assert tuple(reader.connection.execute(settings).one()) == before  # not this one's
+    with network.store.reading() as reader:  # the pool's one connection, used again
+        assert tuple(reader.connection.execute(settings).one()) == before
+    assert before != ("off", "0")
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_gaps_query_leaves_the_garbage_collector_as_it_found_it(
+    network: Database, enabled: bool
+) -> None:
+    """The collector is paused while the gap rows are made, then left as it was."""
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        rows = build_gaps(network.store, network.time_zone, LONDON_PERIOD).rows
+        assert rows and gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

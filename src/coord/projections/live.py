@@ -41,9 +41,9 @@ from coord.reports.records import (
 )
 from coord.reports.stats import PERCENTILES, Ranked, percentile_ranks, ranked
 from coord.store.aggregates import (
-    IncompleteDiscussions,
     Measure,
     groups_by,
+    incomplete_discussions,
     steps_naming_meetings,
 )
 from coord.store.engine import Connection
@@ -289,24 +289,17 @@ def live_gaps(
     period and required item it missed, with the item's arrival and its transfers, each
     row made by :func:`coord.reports.gaps.gap_row` as the replay makes it."""
     start, end = utc_bounds(period, time_zone)
-    incomplete = IncompleteDiscussions(
+    rows = []
+    for payload, arrivals, requests in incomplete_discussions(
         connection, start, end, presenting_site=site, pathway=pathway
-    )
-    discussions = [
-        (discussion, discussion.missing_items)
-        for discussion in (from_payload(Discussion, p) for p in incomplete.payloads())
-    ]
-    missing = {(d.case_id, item) for d, items in discussions for item in items}
-    arrivals = incomplete.arrivals(missing)
-    transfers = incomplete.transfers(missing)
-    rows = [
-        gap_row(
-            discussion,
-            item,
-            cast(tuple[datetime, ArrivalKind] | None, arrivals.get((discussion.case_id, item))),
-            transfers.get((discussion.case_id, item), ()),
-        )
-        for discussion, items in discussions
-        for item in items
-    ]
+    ):
+        discussion = from_payload(Discussion, payload)
+        arrived = {
+            item: (datetime.fromisoformat(at), cast(ArrivalKind, by)) for item, at, by in arrivals
+        }
+        for item in discussion.missing_items:
+            requested = [
+                (transfer_id, chases) for of, transfer_id, chases in requests if of == item
+            ]
+            rows.append(gap_row(discussion, item, arrived.get(item), requested))
     return gaps_report(rows, period, site=site, pathway=pathway)

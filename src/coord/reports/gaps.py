@@ -4,8 +4,9 @@ transfers requested for it and their chases."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -62,13 +63,20 @@ def gap_row(
     discussion: Discussion,
     item: str,
     arrival: tuple[datetime, ArrivalKind] | None,
-    requested: Iterable[Requested],
+    requested: Collection[Requested],
 ) -> GapRow:
     """The row of ``item``, missing at ``discussion``: when and how it first became
     available (``arrival``, at any time; None: never) and the transfers requested for the
     case and item (listed by transfer id)."""
-    transfers = sorted(requested)
-    arrived_at, arrived_by = arrival if arrival is not None else (None, None)
+    transfers = sorted(requested) if requested else ()
+    arrived_at: datetime | None = None
+    arrived_by: ArrivalKind | None = None
+    hours_late: Decimal | None = None
+    if arrival is not None:
+        arrived_at, arrived_by = arrival
+        hours_late = whole_duration(
+            microseconds_between(discussion.occurred_at, arrived_at), MICROSECONDS_PER_HOUR
+        )
     return GapRow(
         case_id=discussion.case_id,
         meeting_id=discussion.meeting_id,
@@ -79,15 +87,9 @@ def gap_row(
         discussed_at=discussion.occurred_at,
         arrived_at=arrived_at,
         arrived_by=arrived_by,
-        hours_late=(
-            None
-            if arrived_at is None
-            else whole_duration(
-                microseconds_between(discussion.occurred_at, arrived_at), MICROSECONDS_PER_HOUR
-            )
-        ),
+        hours_late=hours_late,
         transfer_ids=[transfer_id for transfer_id, _ in transfers],
-        chases=sum(chases for _, chases in transfers),
+        chases=sum([chases for _, chases in transfers]),
     )
 
 

@@ -12,7 +12,7 @@ of their cases' arrivals.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -20,10 +20,9 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Connection,
-    Select,
-    Subquery,
     and_,
     case,
     func,
@@ -184,102 +183,113 @@ def steps_naming_meetings(
     }
 
 
-def _arrivals_after(discussions: Subquery, postgresql: bool) -> Select[Any]:
-    """(owner, item, arrived_at, arrived_by) of each arrival of a discussion's case that
-    came after the discussion, found by owner (the primary key) for each discussion. Each
-    database's planner is told so in its own idiom: PostgreSQL gets a lateral subquery it
-    may not flatten (``OFFSET 0``), which it would otherwise turn into a hash join over a
-    scan of every row; SQLite, which plans without statistics here, gets the comparison
-    of instants in a form no index serves, else it scans the ``(kind, at)`` index from
-    the discussion on for every discussion."""
-    arrival = read_models.alias("a")
-    columns = (
-        arrival.c.owner,
-        arrival.c.ref,
-        arrival.c.at,
-        arrival.c.payload["arrived_by"].as_string().label("arrived_by"),
-    )
-    same_case = and_(arrival.c.owner == discussions.c.owner, arrival.c.kind == "arrival")
+def _json_list(postgresql: bool, *values: ColumnElement[Any]) -> ColumnElement[Any]:
+    """An aggregate of a group's rows as one JSON array of arrays of ``values``
+    (PostgreSQL: null for no rows)."""
     if postgresql:
-        later = select(*columns).where(same_case, arrival.c.at > discussions.c.at).offset(0)
-        lateral = later.lateral("later")
-        return select(lateral).select_from(discussions).join(lateral, true())
-    after = case((arrival.c.at > discussions.c.at, 1), else_=0) == 1
-    return select(*columns).select_from(discussions).join(arrival, same_case).where(after)
+        return func.json_agg(func.json_build_array(*values), type_=JSON)
+    return func.json_group_array(func.json_array(*values), type_=JSON)
 
 
-class IncompleteDiscussions:
-    """The discussions in [start, end) with fewer items available than required (of
-    one presenting site and pathway, when given) — where the gaps query starts — and
-    what their gap rows show of their cases' arrivals and transfers.
+#: An incomplete discussion as the gaps query reads it: its payload; (item, arrived_at,
+#: arrived_by) of each arrival for its case after it (``arrived_at`` as the payload
+#: writes it); and (item, transfer_id, chases) of each transfer requested for its case.
+IncompleteDiscussion = tuple[dict[str, Any], list[list[Any]], list[list[Any]]]
 
-    Each read is one query. The discussions are found in the ``(kind, at)`` covering
-    index and their cases' transfers in the ``(kind, ref)`` one; only the payloads of
-    these discussions and their cases' arrival rows (looked up by owner) are read from
-    the table. The arrivals and transfers are kept only for the (case, item) pairs
-    asked for, so no more is held than the answer needs."""
 
-    def __init__(
-        self,
-        connection: Connection,
-        start: datetime,
-        end: datetime,
-        *,
-        presenting_site: str | None = None,
-        pathway: str | None = None,
-    ) -> None:
-        self._connection = connection
-        self._conditions = [
-            _in_period("discussion", start, end),
-            read_models.c.available_items < read_models.c.required_items,
-        ]
-        if presenting_site is not None:
-            self._conditions.append(read_models.c.presenting_site == presenting_site)
-        if pathway is not None:
-            self._conditions.append(read_models.c.pathway == pathway)
-        self._owners = (
-            select(read_models.c.owner, read_models.c.at).where(*self._conditions).subquery("d")
+#: PostgreSQL settings for the rest of the gaps query's transaction (``SET LOCAL``). Its
+#: planner, which cannot tell how few discussions are incomplete, estimates several times
+#: the rows there are: it would compile the query (JIT, 40-60 ms at a million events) and
+#: scan the whole table in parallel workers, leaving the per-discussion lookups to the
+#: leader alone (twice the time of one process reading the discussions by index).
+_ONE_PROCESS_NO_JIT = select(
+    func.set_config("jit", "off", true()),
+    func.set_config("max_parallel_workers_per_gather", "0", true()),
+)
+
+
+def incomplete_discussions(
+    connection: Connection,
+    start: datetime,
+    end: datetime,
+    *,
+    presenting_site: str | None = None,
+    pathway: str | None = None,
+) -> Iterator[IncompleteDiscussion]:
+    """The discussions in [start, end) with fewer items available than required (of one
+    presenting site and pathway, when given) — where the gaps query starts — by case and
+    then in the order each case's occurred, each with what its gap rows show of its
+    case's arrivals and transfers.
+
+    One query: the discussions are found by kind and instant, and each one's later
+    arrivals (looked up by owner, the primary key) and its case's transfers
+    (in the ``(kind, ref)`` covering index) are gathered by the database into two small
+    JSON arrays, so that a discussion is one row however many arrivals and transfers its
+    case has. Only the payloads of these discussions and of their cases' arrivals are
+    read from the table."""
+    conditions = [
+        _in_period("discussion", start, end),
+        read_models.c.available_items < read_models.c.required_items,
+    ]
+    if presenting_site is not None:
+        conditions.append(read_models.c.presenting_site == presenting_site)
+    if pathway is not None:
+        conditions.append(read_models.c.pathway == pathway)
+    postgresql = connection.dialect.name == "postgresql"
+    query = (
+        select(
+            read_models.c.payload,
+            _later_arrivals(postgresql).label("arrivals"),
+            _case_transfers(postgresql).label("transfers"),
         )
+        .where(*conditions)
+        .order_by(read_models.c.owner, read_models.c.seq)
+    )
+    if postgresql:
+        connection.execute(_ONE_PROCESS_NO_JIT)
+    for payload, arrivals, transfers in connection.execute(query).all():
+        yield payload, arrivals or [], transfers or []
 
-    def payloads(self) -> Iterator[dict[str, Any]]:
-        """Their payloads, by case and then in the order each case's occurred (read as
-        they are iterated, so that each can be decoded and dropped in turn)."""
-        rows = self._connection.execute(
-            select(read_models.c.payload)
-            .where(*self._conditions)
-            .order_by(read_models.c.owner, read_models.c.seq)
+
+def _later_arrivals(postgresql: bool) -> ColumnElement[Any]:
+    """(item, arrived_at, arrived_by) of the arrivals for the discussion's case after it,
+    found by owner (the primary key). SQLite, which plans without statistics here, gets
+    the comparison of instants in a form no index serves, else it may scan the
+    ``(kind, at)`` index for every discussion."""
+    arrival = read_models.alias("a")
+    later = arrival.c.at > read_models.c.at
+    if not postgresql:
+        later = case((later, 1), else_=0) == 1
+    return (
+        select(
+            _json_list(
+                postgresql,
+                arrival.c.ref,
+                arrival.c.payload["arrived_at"].as_string(),
+                arrival.c.payload["arrived_by"].as_string(),
+            )
         )
-        return (row.payload for row in rows)
+        .where(arrival.c.owner == read_models.c.owner, arrival.c.kind == "arrival", later)
+        .scalar_subquery()
+    )
 
-    def arrivals(
-        self, wanted: Container[tuple[str, str]]
-    ) -> dict[tuple[str, str], tuple[datetime, str]]:
-        """``(arrived_at, arrived_by)`` of the first arrival of each wanted (case_id,
-        item) that arrived after one of these discussions of its case (an item missing
-        at a discussion arrived after it, if ever)."""
-        found: dict[tuple[str, str], tuple[datetime, str]] = {}
-        postgresql = self._connection.dialect.name == "postgresql"
-        rows = self._connection.execute(_arrivals_after(self._owners, postgresql))
-        for owner, item, at, arrived_by in rows:
-            key = (owner[_CASE_PREFIX:], item)
-            if key in wanted:
-                found[key] = (at, arrived_by)
-        return found
 
-    def transfers(
-        self, wanted: Container[tuple[str, str]]
-    ) -> dict[tuple[str, str], list[tuple[str, int]]]:
-        """``(transfer_id, chases)`` of each transfer requested for a wanted (case_id,
-        item) of these discussions' cases."""
-        found: dict[tuple[str, str], list[tuple[str, int]]] = {}
-        case_ids = select(func.substr(self._owners.c.owner, _CASE_PREFIX + 1))
-        rows = self._connection.execute(
-            select(
-                read_models.c.ref, read_models.c.item, read_models.c.owner, read_models.c.chases
-            ).where(read_models.c.kind == "transfer", read_models.c.ref.in_(case_ids))
+def _case_transfers(postgresql: bool) -> ColumnElement[Any]:
+    """(item, transfer_id, chases) of the transfers requested for the discussion's case,
+    from the ``(kind, ref)`` covering index."""
+    transfer = read_models.alias("t")
+    return (
+        select(
+            _json_list(
+                postgresql,
+                transfer.c.item,
+                func.substr(transfer.c.owner, _TRANSFER_PREFIX + 1),
+                transfer.c.chases,
+            )
         )
-        for case_id, item, owner, chases in rows:
-            key = (case_id, item)
-            if key in wanted:
-                found.setdefault(key, []).append((owner[_TRANSFER_PREFIX:], chases))
-        return found
+        .where(
+            transfer.c.kind == "transfer",
+            transfer.c.ref == func.substr(read_models.c.owner, _CASE_PREFIX + 1),
+        )
+        .scalar_subquery()
+    )
