@@ -135,12 +135,20 @@ class LogSession:
         """(position, event, stream) of every event of these streams (only of these
         ``types``, when given), in global order."""
         found: list[tuple[int, Event, str]] = []
-        query = _OF_STREAMS_QUERIES[self._postgresql, types is not None]
+        typed = types is not None
         for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
-            parameters: dict[str, list[str]] = {"streams": list(chunk)}
-            if types is not None:
-                parameters["types"] = sorted(types)
-            rows = self._conn.execute(query, parameters)
+            rows: Iterable[Row[Any] | _SQLiteEventRow]
+            if self._postgresql:
+                parameters: dict[str, list[str]] = {"streams": list(chunk)}
+                if types is not None:
+                    parameters["types"] = sorted(types)
+                rows = self._conn.execute(_PG_OF_STREAMS_QUERIES[typed], parameters)
+            else:
+                values = [_json_array(chunk)]
+                if types is not None:
+                    values.append(_json_array(sorted(types)))
+                cursor = self._conn.exec_driver_sql(_SQLITE_OF_STREAMS[typed], tuple(values))
+                rows = [_sqlite_event_row(row) for row in cursor]
             found.extend((row.position, decode_row(row), row.stream) for row in rows)
         found.sort(key=lambda triple: triple[0])
         return found
@@ -208,11 +216,6 @@ class Reader(LogSession):
 _BY_ID, _BY_STREAM, _HEAD = 0, 1, 2
 
 
-#: the events of the ``streams`` (of the ``types``)
-_OF_STREAMS = select(events).where(events.c.stream.in_(bindparam("streams", expanding=True)))
-_OF_STREAMS_TYPED = _OF_STREAMS.where(events.c.type.in_(bindparam("types", expanding=True)))
-
-
 def _referrers_query() -> Select[Any]:
     """The non-retracted events holding a reference with one of the ``keys``."""
     retraction = event_references.alias("retraction")
@@ -271,30 +274,38 @@ _PG_WANTED_QUERIES: dict[bool, Executable] = {
         _FOUND_BY,
     ),
 }
-#: SQLite: the same as the driver's own SQL (no statement to compile, no column types
-#: to apply), the ``ids`` and ``streams`` each given as one JSON array, so that the text
-#: is one whatever their number and the driver keeps it prepared. Timestamps come as
-#: ISO text in UTC and JSON as text: :func:`_sqlite_event_row` makes them what a
-#: ``select(events)`` gives.
+#: SQLite: the same queries (and those of :data:`_SQLITE_OF_STREAMS`) as the driver's own
+#: SQL (no statement to compile, no column types to apply), each list of ids, streams or
+#: types given as one JSON array, so that the text is one whatever their number and the
+#: driver keeps it prepared. Timestamps come as ISO text in UTC and JSON as text:
+#: :func:`_sqlite_event_row` makes them what a ``select(events)`` gives.
 _SQLITE_COLUMNS = (
     "position, event_id, stream, version, type, schema_version, occurred_at || '+00:00'"
     " AS occurred_at, recorded_at || '+00:00' AS recorded_at, actor, data, hash"
 )
-_SQLITE_WANTED = (
-    f"SELECT 0 AS found_by, {_SQLITE_COLUMNS} FROM events"
-    " WHERE event_id IN (SELECT value FROM json_each(?))"
-    f" UNION ALL SELECT 1, {_SQLITE_COLUMNS} FROM events"
+_SQLITE_OF_STREAM = (
+    f"SELECT {_BY_STREAM} AS found_by, {_SQLITE_COLUMNS} FROM events"
     " WHERE stream IN (SELECT value FROM json_each(?))"
 )
+_SQLITE_WANTED = (
+    f"SELECT {_BY_ID} AS found_by, {_SQLITE_COLUMNS} FROM events"
+    f" WHERE event_id IN (SELECT value FROM json_each(?)) UNION ALL {_SQLITE_OF_STREAM}"
+)
+#: by whether the head is wanted
 _SQLITE_WANTED_QUERIES = {
     False: f"{_SQLITE_WANTED} ORDER BY found_by, position",
-    True: f"{_SQLITE_WANTED} UNION ALL SELECT * FROM (SELECT 2, {_SQLITE_COLUMNS} FROM events"
-    " ORDER BY position DESC LIMIT 1) ORDER BY found_by, position",
+    True: f"{_SQLITE_WANTED} UNION ALL SELECT * FROM (SELECT {_HEAD}, {_SQLITE_COLUMNS}"
+    " FROM events ORDER BY position DESC LIMIT 1) ORDER BY found_by, position",
+}
+#: by whether only some types are wanted
+_SQLITE_OF_STREAMS = {
+    False: _SQLITE_OF_STREAM,
+    True: f"{_SQLITE_OF_STREAM} AND type IN (SELECT value FROM json_each(?))",
 }
 
 
 class _SQLiteEventRow(NamedTuple):
-    """A row of :data:`_SQLITE_WANTED_QUERIES`, its values as ``select(events)`` gives them."""
+    """A row of an SQLite query above, its values as ``select(events)`` gives them."""
 
     found_by: int
     position: int
@@ -308,6 +319,10 @@ class _SQLiteEventRow(NamedTuple):
     actor: Any
     data: Any
     hash: str
+
+
+def _json_array(items: Iterable[str]) -> str:
+    return orjson.dumps(list(items)).decode()
 
 
 def _sqlite_event_row(row: Sequence[Any]) -> _SQLiteEventRow:
@@ -325,14 +340,11 @@ _PG_OF_STREAMS_SQL = (
     " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream{}"
     " OFFSET 0) AS e"
 )
-#: (PostgreSQL?, of some types only?) -> the events of the ``streams`` (of the ``types``)
-_OF_STREAMS_QUERIES: dict[tuple[bool, bool], Executable] = {
-    (False, False): _OF_STREAMS,
-    (False, True): _OF_STREAMS_TYPED,
-    (True, False): _pg_events(_PG_OF_STREAMS_SQL.format("")),
-    (True, True): _pg_events(
-        _PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")
-    ),
+#: PostgreSQL, by whether only some types are wanted: the events of the ``streams`` (of
+#: the ``types``)
+_PG_OF_STREAMS_QUERIES: dict[bool, Executable] = {
+    False: _pg_events(_PG_OF_STREAMS_SQL.format("")),
+    True: _pg_events(_PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")),
 }
 _PG_REFERRERS = text(
     "SELECT r.event_id, r.stream, r.at, r.key FROM unnest(CAST(:keys AS text[])) AS wanted(key)"
@@ -429,7 +441,7 @@ class Writer(LogSession):
         if self._postgresql:
             query = _PG_WANTED_QUERIES[first]
             return self._conn.execute(query, {"ids": list(ids), "streams": list(streams)})
-        parameters = (orjson.dumps(list(ids)).decode(), orjson.dumps(list(streams)).decode())
+        parameters = (_json_array(ids), _json_array(streams))
         rows = self._conn.exec_driver_sql(_SQLITE_WANTED_QUERIES[first], parameters)
         return [_sqlite_event_row(row) for row in rows]
 
