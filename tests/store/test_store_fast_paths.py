@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,41 @@ def _raw_rows(engine: Engine) -> list[tuple[Any, ...]]:
             " ORDER BY position, ordinal"
         )
         return out + [tuple(row) for row in refs]
+
+
+def test_prefetched_events_are_the_events_the_log_reads(store: EventStore) -> None:
+    """The prefetch's own query (the driver's SQL on SQLite) gives the very events, field
+    for field (aware UTC instants, actor, data), that the log's reads give, and the head;
+    so does the query of the events of some streams (of some types)."""
+    records = _batch()
+    with store.writing() as writer:
+        writer.append(records)
+    streams = list(dict.fromkeys(r.stream for r in records))
+    ids = [r.event.event_id for r in records]
+    with store.reading() as reader:
+        expected_streams = {s: reader.stream_events(s) for s in streams}
+        expected_found = {i: reader.find_event(i) for i in ids}
+        expected_head = reader.head()
+        every_stored = [(e.position, e.event, e.stream) for e in reader.read_all()]
+        some = {"site:S03", "site:SX", records[-2].stream}
+        of_some = reader.positioned_events_of_streams(sorted(some))
+        of_some_typed = reader.positioned_events_of_streams(sorted(some), types={"EventRetracted"})
+    assert of_some == [stored for stored in every_stored if stored[2] in some]
+    assert of_some_typed == [
+        stored for stored in every_stored if stored[1].type == "EventRetracted"
+    ]
+    with store.writing() as writer:
+        writer.prefetch(ids, streams)
+        assert writer.head() == expected_head
+        assert writer.last_recorded_at() == at(40)
+        for stream, expected in expected_streams.items():
+            assert writer.stream_events(stream) == expected
+            assert writer.stream_version(stream) == len(expected)
+        for event_id, ref in expected_found.items():
+            assert writer.find_event(event_id) == ref
+    every = [e for stream in expected_streams.values() for e in stream]
+    assert {e.occurred_at.tzinfo for e in every} == {UTC}
+    assert {e.actor is None for e in every} == {True, False}
 
 
 @pytest.mark.parametrize("copy_from", [1, 10_000], ids=["copy", "insert"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import orjson
 from sqlalchemy import (
@@ -26,7 +26,6 @@ from sqlalchemy import (
     literal,
     select,
     text,
-    union_all,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.sql import Executable
@@ -136,12 +135,20 @@ class LogSession:
         """(position, event, stream) of every event of these streams (only of these
         ``types``, when given), in global order."""
         found: list[tuple[int, Event, str]] = []
-        query = _OF_STREAMS_QUERIES[self._postgresql, types is not None]
+        typed = types is not None
         for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
-            parameters: dict[str, list[str]] = {"streams": list(chunk)}
-            if types is not None:
-                parameters["types"] = sorted(types)
-            rows = self._conn.execute(query, parameters)
+            rows: Iterable[Row[Any] | _SQLiteEventRow]
+            if self._postgresql:
+                parameters: dict[str, list[str]] = {"streams": list(chunk)}
+                if types is not None:
+                    parameters["types"] = sorted(types)
+                rows = self._conn.execute(_PG_OF_STREAMS_QUERIES[typed], parameters)
+            else:
+                values = [_json_array(chunk)]
+                if types is not None:
+                    values.append(_json_array(sorted(types)))
+                cursor = self._conn.exec_driver_sql(_SQLITE_OF_STREAMS[typed], tuple(values))
+                rows = [_sqlite_event_row(row) for row in cursor]
             found.extend((row.position, decode_row(row), row.stream) for row in rows)
         found.sort(key=lambda triple: triple[0])
         return found
@@ -209,33 +216,6 @@ class Reader(LogSession):
 _BY_ID, _BY_STREAM, _HEAD = 0, 1, 2
 
 
-def _wanted_events() -> tuple[Select[Any], Select[Any]]:
-    """The query of :meth:`Writer.prefetch`: the events with the ``ids``, then those of
-    the ``streams``, each in global order (``found_by``: :data:`_BY_ID`,
-    :data:`_BY_STREAM`); and the same with the head of the log (:data:`_HEAD`). Two
-    branches rather than one ``OR``, so that each is planned as the index lookups it is
-    (PostgreSQL may scan the whole table for an ``OR`` of long lists)."""
-    by_id = select(literal(_BY_ID).label("found_by"), events).where(
-        events.c.event_id.in_(bindparam("ids", expanding=True))
-    )
-    by_stream = select(literal(_BY_STREAM).label("found_by"), events).where(
-        events.c.stream.in_(bindparam("streams", expanding=True))
-    )
-    last = select(events).order_by(events.c.position.desc()).limit(1).subquery()
-    head = select(literal(_HEAD).label("found_by"), last)
-    queries = []
-    for branches in ((by_id, by_stream), (by_id, by_stream, head)):
-        rows = union_all(*branches).subquery()
-        queries.append(select(rows).order_by(rows.c.found_by, rows.c.position))
-    return queries[0], queries[1]
-
-
-_WANTED, _WANTED_AND_HEAD = _wanted_events()
-#: the events of the ``streams`` (of the ``types``)
-_OF_STREAMS = select(events).where(events.c.stream.in_(bindparam("streams", expanding=True)))
-_OF_STREAMS_TYPED = _OF_STREAMS.where(events.c.type.in_(bindparam("types", expanding=True)))
-
-
 def _referrers_query() -> Select[Any]:
     """The non-retracted events holding a reference with one of the ``keys``."""
     retraction = event_references.alias("retraction")
@@ -279,33 +259,92 @@ def _pg_events(sql: str, *extra: Any) -> TextualSelect:
 
 
 _FOUND_BY = column("found_by", Integer)
-_WANTED_QUERIES: dict[tuple[bool, bool], Executable] = {
-    (False, False): _WANTED,
-    (False, True): _WANTED_AND_HEAD,
-    (True, False): _pg_events(
+#: PostgreSQL: the events with the ``ids``, then those of the ``streams``, each in global
+#: order (``found_by``: :data:`_BY_ID`, :data:`_BY_STREAM`); and the same with the head
+#: of the log (:data:`_HEAD`), by whether the head is wanted
+_PG_WANTED_QUERIES: dict[bool, Executable] = {
+    False: _pg_events(
         f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM}) AS found"
         " ORDER BY found_by, position",
         _FOUND_BY,
     ),
-    (True, True): _pg_events(
+    True: _pg_events(
         f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM} UNION ALL {_PG_HEAD}) AS found"
         " ORDER BY found_by, position",
         _FOUND_BY,
     ),
 }
+#: SQLite: the same queries (and those of :data:`_SQLITE_OF_STREAMS`) as the driver's own
+#: SQL (no statement to compile, no column types to apply), each list of ids, streams or
+#: types given as one JSON array, so that the text is one whatever their number and the
+#: driver keeps it prepared. Timestamps come as ISO text in UTC and JSON as text:
+#: :func:`_sqlite_event_row` makes them what a ``select(events)`` gives.
+_SQLITE_COLUMNS = (
+    "position, event_id, stream, version, type, schema_version, occurred_at || '+00:00'"
+    " AS occurred_at, recorded_at || '+00:00' AS recorded_at, actor, data, hash"
+)
+_SQLITE_OF_STREAM = (
+    f"SELECT {_BY_STREAM} AS found_by, {_SQLITE_COLUMNS} FROM events"
+    " WHERE stream IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_WANTED = (
+    f"SELECT {_BY_ID} AS found_by, {_SQLITE_COLUMNS} FROM events"
+    f" WHERE event_id IN (SELECT value FROM json_each(?)) UNION ALL {_SQLITE_OF_STREAM}"
+)
+#: by whether the head is wanted
+_SQLITE_WANTED_QUERIES = {
+    False: f"{_SQLITE_WANTED} ORDER BY found_by, position",
+    True: f"{_SQLITE_WANTED} UNION ALL SELECT * FROM (SELECT {_HEAD}, {_SQLITE_COLUMNS}"
+    " FROM events ORDER BY position DESC LIMIT 1) ORDER BY found_by, position",
+}
+#: by whether only some types are wanted
+_SQLITE_OF_STREAMS = {
+    False: _SQLITE_OF_STREAM,
+    True: f"{_SQLITE_OF_STREAM} AND type IN (SELECT value FROM json_each(?))",
+}
+
+
+class _SQLiteEventRow(NamedTuple):
+    """A row of an SQLite query above, its values as ``select(events)`` gives them."""
+
+    found_by: int
+    position: int
+    event_id: str
+    stream: str
+    version: int
+    type: str
+    schema_version: int
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: Any
+    data: Any
+    hash: str
+
+
+def _json_array(items: Iterable[str]) -> str:
+    return orjson.dumps(list(items)).decode()
+
+
+def _sqlite_event_row(row: Sequence[Any]) -> _SQLiteEventRow:
+    found_by, position, event_id, stream, version, kind, schema, occurred, recorded = row[:9]
+    actor, data, digest = row[9:]
+    return _SQLiteEventRow(
+        found_by, position, event_id, stream, version, kind, schema,
+        datetime.fromisoformat(occurred), datetime.fromisoformat(recorded),
+        orjson.loads(actor) if actor is not None else None, orjson.loads(data), digest,
+    )  # fmt: skip
+
+
 _PG_OF_STREAMS_SQL = (
     "SELECT e.* FROM unnest(CAST(:streams AS text[])) AS wanted(stream)"
     " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream{}"
     " OFFSET 0) AS e"
 )
-#: (PostgreSQL?, of some types only?) -> the events of the ``streams`` (of the ``types``)
-_OF_STREAMS_QUERIES: dict[tuple[bool, bool], Executable] = {
-    (False, False): _OF_STREAMS,
-    (False, True): _OF_STREAMS_TYPED,
-    (True, False): _pg_events(_PG_OF_STREAMS_SQL.format("")),
-    (True, True): _pg_events(
-        _PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")
-    ),
+#: PostgreSQL, by whether only some types are wanted: the events of the ``streams`` (of
+#: the ``types``)
+_PG_OF_STREAMS_QUERIES: dict[bool, Executable] = {
+    False: _pg_events(_PG_OF_STREAMS_SQL.format("")),
+    True: _pg_events(_PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")),
 }
 _PG_REFERRERS = text(
     "SELECT r.event_id, r.stream, r.at, r.key FROM unnest(CAST(:keys AS text[])) AS wanted(key)"
@@ -332,7 +371,7 @@ class Writer(LogSession):
         self._versions: dict[str, int] = {}
         # Answers loaded in bulk by prefetch(); valid until the next append. A found event
         # is kept as its row until it is asked for (most are never decoded).
-        self._found: dict[str, StoredRef | Row[Any] | None] = {}
+        self._found: dict[str, StoredRef | Row[Any] | _SQLiteEventRow | None] = {}
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
 
@@ -374,9 +413,8 @@ class Writer(LogSession):
         event of each stream read."""
         found = self._found
         wanted = self._streams
-        query = _WANTED_QUERIES[self._postgresql, self._head is None]
-        head: Row[Any] | None = None
-        for row in self._conn.execute(query, {"ids": list(ids), "streams": list(streams)}):
+        head: Row[Any] | _SQLiteEventRow | None = None
+        for row in self._wanted_rows(ids, streams):
             if row.found_by == _BY_ID:
                 found[row.event_id] = row  # decoded if it is asked for
             elif row.found_by == _BY_STREAM:
@@ -393,6 +431,19 @@ class Writer(LogSession):
                 if head is None
                 else (head.position, head.hash, head.recorded_at)
             )
+
+    def _wanted_rows(
+        self, ids: Sequence[str], streams: Sequence[str]
+    ) -> Iterable[Row[Any] | _SQLiteEventRow]:
+        """The rows of :meth:`_read_events`' query, each with ``found_by`` and the
+        values of an ``events`` row."""
+        first = self._head is None
+        if self._postgresql:
+            query = _PG_WANTED_QUERIES[first]
+            return self._conn.execute(query, {"ids": list(ids), "streams": list(streams)})
+        parameters = (_json_array(ids), _json_array(streams))
+        rows = self._conn.exec_driver_sql(_SQLITE_WANTED_QUERIES[first], parameters)
+        return [_sqlite_event_row(row) for row in rows]
 
     def referrers(self, key: str) -> list[Referrer]:
         cached = self._referrers.get(key)
