@@ -8,15 +8,14 @@ skipped) the unit of work is rolled back, so nothing is written.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
+from coord.collector import collector_spared
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Duplicate
 from coord.events import Event, InvalidEvent, decode_event
@@ -86,7 +85,7 @@ def import_files(
     started = now or datetime.now(UTC)
     counts = _Counts()
     try:
-        with store.writing() as writer, _collector_spared() as batch_done:
+        with store.writing() as writer, collector_spared() as batch_done:
             ledger = Ledger(writer, time_zone=time_zone, now=started, recorded_now=recorded_now)
             for path in paths:
                 with open_input(path) as stream:
@@ -98,22 +97,6 @@ def import_files(
     except _Abort:
         raise ImportRejected(counts.rejected) from None
     return ImportResult(counts.imported, counts.duplicates, counts.rejected, written=True)
-
-
-@contextmanager
-def _collector_spared() -> Iterator[Callable[[], None]]:
-    """Keep Python's cyclic garbage collector from scanning, again and again, what an
-    import holds for long (the ledger's streams, tens of thousands of objects): after
-    each batch what is alive is frozen (``gc.freeze``: still freed when unreferenced,
-    just no longer scanned), and unfrozen when the import ends. Left alone when the
-    collector is off or something else has frozen objects (freezing does not nest)."""
-    if not gc.isenabled() or gc.get_freeze_count():
-        yield lambda: None
-        return
-    try:
-        yield gc.freeze
-    finally:
-        gc.unfreeze()
 
 
 @dataclass

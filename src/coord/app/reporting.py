@@ -7,13 +7,11 @@ recorded by T. Both then compute the figures with the one definition of each met
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from coord.collector import collector_paused
 from coord.projections.live import ReadModelsBehind, aggregated_report, live_facts, live_gaps
 from coord.reports import (
     REPORTS,
@@ -76,24 +74,9 @@ def build_gaps(
     if as_of is not None:
         facts = facts_as_of(store, as_of)
         return gaps_query(facts, period, time_zone, site=site, pathway=pathway, as_of=as_of)
-    with store.reading() as reader, _collector_paused():
+    with store.reading() as reader, collector_paused():
         check_current(reader)
         return live_gaps(reader.connection, period, time_zone, site=site, pathway=pathway)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the gap rows are made: a year's are
-    thousands of rows, none in a reference cycle (freed as usual when dropped), and the
-    collector would otherwise traverse them, and everything else alive, again and again
-    as they are made (a third of the time of a year's gaps at a million events)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def check_current(reader: Reader) -> None:

@@ -13,10 +13,9 @@ sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`).
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
+from coord.collector import collector_paused
 from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
@@ -28,7 +27,7 @@ from coord.store.rows import fold_stored
 
 def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Recompute the read models; returns (events in the log, rows written)."""
-    with _collector_paused(), store.writing() as writer:
+    with collector_paused(), store.writing() as writer:
         head = writer.head()
         last = 0 if head is None else head.position
         retracted = writer.retracted_event_ids()
@@ -47,17 +46,3 @@ def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None)
         sort_indexes_in_memory(writer.connection)
         rows = swap_in(writer.connection, rows_of(facts_of(builder), time_zone=zone), last)
     return last, rows
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector: the fold keeps an object or two per event
-    until its rows are written, none of them in a reference cycle, and the collector
-    would traverse them all again at every full collection (a third of the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
