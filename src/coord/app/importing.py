@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
-from coord.collector import collector_spared
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Duplicate
 from coord.events import Event, InvalidEvent, decode_event
 from coord.interop.jsonl import InvalidLine, Line, open_input, parse_line, read_lines
+from coord.projections.collector import collector_spared
 from coord.store.log import EventStore, Writer
 
 BATCH_SIZE = 1000

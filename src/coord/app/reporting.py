@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from coord.collector import collector_paused
+from coord.projections.collector import collector_paused
 from coord.projections.live import ReadModelsBehind, aggregated_report, live_facts, live_gaps
 from coord.reports import (
     REPORTS,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from coord.collector import collector_paused
+from coord.projections.collector import collector_paused
 from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
