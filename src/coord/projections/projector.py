@@ -34,7 +34,6 @@ from coord.store.chain import Head
 from coord.store.integrity import chain_link
 from coord.store.log import Writer
 from coord.store.readmodels import (
-    delete_owned,
     delete_rows,
     insert_rows,
     network_time_zone,
@@ -62,11 +61,11 @@ def _kind(stream: str) -> str:
 
 class Subject:
     """One subject's fold: the events its rows are made from, and the rows last written
-    for it (None until this unit of work has written them all)."""
+    for it."""
 
     __slots__ = ("builder", "rows", "streams")
 
-    def __init__(self, streams: set[str], rows: dict[RowKey, RecordRow] | None = None) -> None:
+    def __init__(self, streams: set[str], rows: dict[RowKey, RecordRow]) -> None:
         self.builder = FactBuilder()
         #: the streams folded (a case: its own, its transfers', its meetings', its protocol)
         self.streams = streams
@@ -101,6 +100,8 @@ class Projector:
         self._zone: ZoneInfo | None = None
         #: the head of the log as last projected (None after a failure)
         self._projected: Head | None = None
+        #: the position of the first event of the batch being projected
+        self._batch_start = 0
 
     def __call__(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
         if writer is not self._writer:
@@ -108,6 +109,7 @@ class Projector:
                 self._subjects.clear()
             self._writer, self._zone = writer, network_time_zone(writer.connection)
         self._projected = None
+        self._batch_start = positions[0]
         try:
             self._project(writer, records, positions)
         except BaseException:
@@ -265,14 +267,16 @@ class Projector:
             events = sorted(pair for s in streams for pair in events_of.get(s, ()))
             subject = self._subjects.get(owner)
             if subject is None:
-                subject = self._subjects[owner] = Subject(streams)
+                # its rows as stored: those of its events before this batch (the read
+                # models hold the log up to there), so only the rows that differ are written
+                stored = [pair for pair in events if pair[0] < self._batch_start]
+                subject = self._subjects[owner] = Subject(
+                    streams, _rows_of(_fold_of(stored), owner)
+                )
             else:
-                subject.builder, subject.streams = FactBuilder(), streams
+                subject.streams = streams
+            subject.builder = _fold_of(events)
             self._subjects.move_to_end(owner)
-            retracted = {e.data.event_id for _, e in events if isinstance(e.data, EventRetracted)}
-            for position, event in events:
-                if event.event_id not in retracted and not isinstance(event.data, EventRetracted):
-                    subject.apply(event, position)
             fresh.add(owner)
 
     # --- writing ----------------------------------------------------------------------
@@ -280,21 +284,15 @@ class Projector:
     def _write(self, writer: Writer, touched: Iterable[str]) -> None:
         """Write the rows of the touched subjects that differ from those last written."""
         zone = self._zone_of(writer)
-        unknown: list[str] = []
         stale: list[tuple[str, str, int]] = []
         new: list[RecordRow] = []
         for owner in touched:
             subject = self._subjects[owner]
-            rows = {row.key: row for row in record_rows(facts_of(subject.builder), (owner,))}
+            rows = _rows_of(subject.builder, owner)
             before = subject.rows
-            if before is None:
-                unknown.append(owner)
-                new.extend(rows.values())
-            else:
-                stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
-                new.extend(row for key, row in rows.items() if before.get(key) != row)
+            stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
+            new.extend(row for key, row in rows.items() if before.get(key) != row)
             subject.rows = rows
-        delete_owned(writer.connection, unknown)
         delete_rows(writer.connection, stale)
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)
@@ -306,6 +304,23 @@ class Projector:
         if self._zone is None:
             self._zone = network_time_zone(writer.connection)
         return self._zone
+
+
+def _fold_of(events: Iterable[tuple[int, Event]]) -> FactBuilder:
+    """The fold of these positioned events (in global order) as the log derives them:
+    retracted events, and the retractions themselves, left out."""
+    events = list(events)
+    retracted = {e.data.event_id for _, e in events if isinstance(e.data, EventRetracted)}
+    builder = FactBuilder()
+    for position, event in events:
+        if event.event_id not in retracted and not isinstance(event.data, EventRetracted):
+            builder.apply(event, position)
+    return builder
+
+
+def _rows_of(builder: FactBuilder, owner: str) -> dict[RowKey, RecordRow]:
+    """The rows a subject's fold gives, by key."""
+    return {row.key: row for row in record_rows(facts_of(builder), (owner,))}
 
 
 def _meetings_and_protocol(events: Iterable[Event]) -> Iterable[str]:

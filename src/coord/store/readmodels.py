@@ -87,12 +87,6 @@ def refs_of_owners(
     return found
 
 
-def delete_owned(connection: Connection, owners: Collection[str]) -> None:
-    """Delete every row of these owners."""
-    for chunk in _chunks(list(owners), _IN_BATCH):
-        connection.execute(delete(read_models).where(read_models.c.owner.in_(chunk)))
-
-
 def payloads_between(
     connection: Connection, kind: str, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
