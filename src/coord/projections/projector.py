@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from coord.domain.log import Accepted
 from coord.events import Event
 from coord.events.types import CaseListed, CaseRelisted, EventRetracted, TransferRequested
-from coord.projections.rows import RecordRow, model_row, record_rows
+from coord.projections.rows import RecordRow, prepared_rows, record_rows
 from coord.reports import FactBuilder, facts_of
 from coord.store.chain import Head
 from coord.store.integrity import chain_link
@@ -296,7 +296,8 @@ class Projector:
         delete_rows(writer.connection, stale)
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)
-        insert_rows(writer.connection, [model_row(row, zone) for row in new])
+        if new:
+            insert_rows(writer.connection, prepared_rows(new, zone))
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, text
+from sqlalchemy import ColumnElement, Connection, bindparam, insert, select, text
 
 from coord.store.bulk_rows import drop_derived, write_rows
 from coord.store.schema import (
@@ -26,7 +26,6 @@ from coord.store.schema import (
 )
 
 _IN_BATCH = 500
-_INSERT_BATCH = 1000
 #: the name of the read models' checkpoint
 CHECKPOINT = "read_models"
 #: the network's time zone when none is stored (as ``coord init`` stores by default)
@@ -183,22 +182,20 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
     return count
 
 
-_DELETE_ROW = delete(read_models).where(
-    read_models.c.owner == bindparam("k_owner"),
-    read_models.c.kind == bindparam("k_kind"),
-    read_models.c.seq == bindparam("k_seq"),
-)
+#: a row's delete by its key, in the driver's parameter style (its ``?`` or ``%s``)
+_DELETE_ROW = "DELETE FROM read_models WHERE owner = {0} AND kind = {0} AND seq = {0}"
 
 
 def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) -> None:
-    """Delete the rows with these (owner, kind, seq) keys."""
-    parameters = [{"k_owner": o, "k_kind": k, "k_seq": s} for o, k, s in keys]
-    for chunk in _chunks(parameters, _INSERT_BATCH):
-        connection.execute(_DELETE_ROW, list(chunk))
+    """Delete the rows with these (owner, kind, seq) keys (one ``executemany`` through
+    the driver: no statement to compile nor dict per row)."""
+    if keys:
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(_DELETE_ROW.format(mark), list(keys))
 
 
-def insert_rows(connection: Connection, rows: Sequence[ModelRow]) -> None:
+def insert_rows(connection: Connection, rows: Iterable[ModelRow]) -> None:
     """Insert these rows (their keys must be free), through the driver as a rebuild
-    writes its fresh table."""
-    if rows:
-        write_rows(connection, read_models, rows)
+    writes its fresh table (given as :class:`~coord.store.bulk_rows.PreparedRows`, made
+    directly as their parameters)."""
+    write_rows(connection, read_models, rows)
