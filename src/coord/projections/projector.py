@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from coord.domain.log import Accepted
@@ -40,6 +41,7 @@ from coord.store.readmodels import (
     refs_of_owners,
     set_checkpoint,
 )
+from coord.store.subject_events import StreamRow, stored_events_of_streams
 
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
 #: keep a new or retracted protocol version from changing a listed case's requirements)
@@ -50,7 +52,8 @@ SUBJECT_LIMIT = 20_000
 #: the one event of a meeting's stream that a case's records read (its cutoff)
 MEETING_OPENER = "MeetingScheduled"
 #: a case's events that bring another stream into its fold
-_LISTINGS = frozenset(("CaseListed", "CaseRelisted"))
+_LISTINGS = frozenset((CaseListed.TYPE, CaseRelisted.TYPE))
+RETRACTION = EventRetracted.TYPE
 
 RowKey = tuple[str, int]
 
@@ -244,32 +247,28 @@ class Projector:
         # a case's transfers (a retracted request may stay listed: the fold leaves it out)
         referrers = writer.referrers_of_keys(cases) if cases else {}
         streams_of = {o: {o} | {r.stream for r in referrers.get(o, ())} for o in owners}
-        events_of: dict[str, list[tuple[int, Event]]] = {}
+        events_of: dict[str, list[StreamRow]] = {}
+        connection = writer.connection
         wanted = sorted(set().union(*streams_of.values()))
-        for position, event, stream in writer.positioned_events_of_streams(wanted):
-            events_of.setdefault(stream, []).append((position, event))
-        related_of = {
-            case: set(_meetings_and_protocol(e for _, e in events_of.get(case, ())))
-            for case in cases
-        }
+        for row in stored_events_of_streams(connection, wanted):
+            events_of.setdefault(row[5], []).append(row)
+        related_of = {case: set(_meetings_and_protocol(events_of.get(case, ()))) for case in cases}
         related = set().union(*related_of.values()) if related_of else set()
         protocols = sorted(s for s in related if s.startswith("protocol:"))
         meetings = sorted(related - set(protocols))
-        for position, event, stream in writer.positioned_events_of_streams(protocols):
-            events_of.setdefault(stream, []).append((position, event))
+        for row in stored_events_of_streams(connection, protocols):
+            events_of.setdefault(row[5], []).append(row)
         # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
-        for position, event, stream in writer.positioned_events_of_streams(
-            meetings, types=(MEETING_OPENER,)
-        ):
-            events_of.setdefault(stream, []).append((position, event))
+        for row in stored_events_of_streams(connection, meetings, types=(MEETING_OPENER,)):
+            events_of.setdefault(row[5], []).append(row)
         for owner in sorted(owners):
             streams = streams_of[owner] | related_of.get(owner, set())
-            events = sorted(pair for s in streams for pair in events_of.get(s, ()))
+            events = sorted((row for s in streams for row in events_of.get(s, ())), key=_position)
             subject = self._subjects.get(owner)
             if subject is None:
                 # its rows as stored: those of its events before this batch (the read
                 # models hold the log up to there), so only the rows that differ are written
-                stored = [pair for pair in events if pair[0] < self._batch_start]
+                stored = [row for row in events if row[0] < self._batch_start]
                 subject = self._subjects[owner] = Subject(
                     streams, _rows_of(_fold_of(stored), owner)
                 )
@@ -307,16 +306,29 @@ class Projector:
         return self._zone
 
 
-def _fold_of(events: Iterable[tuple[int, Event]]) -> FactBuilder:
-    """The fold of these positioned events (in global order) as the log derives them:
+def _fold_of(events: Sequence[StreamRow]) -> FactBuilder:
+    """The fold of these events as stored (in global order) as the log derives it:
     retracted events, and the retractions themselves, left out."""
-    events = list(events)
-    retracted = {e.data.event_id for _, e in events if isinstance(e.data, EventRetracted)}
+    retracted = {_field(row[4], "event_id") for row in events if row[2] == RETRACTION}
     builder = FactBuilder()
-    for position, event in events:
-        if event.event_id not in retracted and not isinstance(event.data, EventRetracted):
-            builder.apply(event, position)
+    apply, apply_stored = builder.apply, builder.apply_stored
+    for position, event_id, type_name, occurred_at, data, _ in events:
+        if event_id in retracted or type_name == RETRACTION:
+            continue
+        if isinstance(data, Event):  # an older schema version, upcast
+            apply(data, position)
+        else:
+            apply_stored(type_name, data, occurred_at, event_id, position)
     return builder
+
+
+def _field(data: dict[str, Any] | Event, name: str) -> Any:
+    """A field of an event's data as stored (or of an older version's, decoded)."""
+    return getattr(data.data, name) if isinstance(data, Event) else data[name]
+
+
+def _position(row: StreamRow) -> int:
+    return row[0]
 
 
 def _rows_of(builder: FactBuilder, owner: str) -> dict[RowKey, RecordRow]:
@@ -324,11 +336,11 @@ def _rows_of(builder: FactBuilder, owner: str) -> dict[RowKey, RecordRow]:
     return {row.key: row for row in record_rows(facts_of(builder), (owner,))}
 
 
-def _meetings_and_protocol(events: Iterable[Event]) -> Iterable[str]:
-    for event in events:
-        data = event.data
-        if isinstance(data, CaseListed):
-            yield f"protocol:{data.pathway}"
-            yield f"meeting:{data.meeting_id}"
-        elif isinstance(data, CaseRelisted):
-            yield f"meeting:{data.meeting_id}"
+def _meetings_and_protocol(events: Iterable[StreamRow]) -> Iterable[str]:
+    for row in events:
+        type_name, data = row[2], row[4]
+        if type_name == CaseListed.TYPE:
+            yield f"protocol:{_field(data, 'pathway')}"
+            yield f"meeting:{_field(data, 'meeting_id')}"
+        elif type_name == CaseRelisted.TYPE:
+            yield f"meeting:{_field(data, 'meeting_id')}"
