@@ -1,7 +1,8 @@
 """Keeping the read models up to date in every append transaction.
 
 An appended event changes the records of the subject whose stream it is in (a
-transfer's events also change its case's arrivals; a retraction, its target's subject).
+transfer's events also change its case's arrivals; a retraction, its target's subject);
+one of a type the fold does not read (an action agreed, a patient registered) changes none.
 The projector keeps, for each subject it has touched, the fold of
 the events that subject's rows are made from (:class:`Subject`) and the rows it last
 wrote. An appended event is folded into the subjects it touches; their rows are derived
@@ -11,8 +12,10 @@ transaction, so the read models always match the log.
 
 A subject is folded from its streams in the store (its first touch, a retraction in
 them, or a case's listing, which brings a meeting's cutoff and a protocol's required
-items into its fold); the store then already holds the whole appended batch, so that
-subject takes none of the batch's events again.
+items into its fold), from the events' data as stored; the store then already holds the
+whole appended batch, so that subject takes none of the batch's events again. At its
+first touch, the rows last written for it are those of its events before the batch (the
+read models hold the log up to there).
 
 The folds outlive a unit of work only while the log stays the one last projected (the
 next append starts right after that head, and the hash chain links it to it); when
@@ -31,6 +34,7 @@ from coord.events import Event
 from coord.events.types import CaseListed, CaseRelisted, EventRetracted, TransferRequested
 from coord.projections.rows import RecordRow, prepared_rows, record_rows
 from coord.reports import FactBuilder, facts_of
+from coord.reports.fold import FOLDED_TYPES
 from coord.store.chain import Head
 from coord.store.integrity import chain_link
 from coord.store.log import Writer
@@ -54,6 +58,8 @@ MEETING_OPENER = "MeetingScheduled"
 #: a case's events that bring another stream into its fold
 _LISTINGS = frozenset((CaseListed.TYPE, CaseRelisted.TYPE))
 RETRACTION = EventRetracted.TYPE
+#: the types of the events the projector reads: those the fold reads, and retractions
+_READ_TYPES = FOLDED_TYPES | {RETRACTION}
 
 RowKey = tuple[str, int]
 
@@ -110,11 +116,15 @@ class Projector:
         if writer is not self._writer:
             if not self._continues(writer, positions[0]):
                 self._subjects.clear()
-            self._writer, self._zone = writer, network_time_zone(writer.connection)
+            self._writer, self._zone = writer, None
         self._projected = None
         self._batch_start = positions[0]
         try:
-            self._project(writer, records, positions)
+            # an event of a type the fold does not read changes no row
+            read = [i for i, record in enumerate(records) if record.event.type in _READ_TYPES]
+            if read:
+                self._project(writer, [records[i] for i in read], [positions[i] for i in read])
+            set_checkpoint(writer.connection, positions[-1])
         except BaseException:
             self._writer = None
             raise
@@ -146,7 +156,6 @@ class Projector:
                 touched[owner] = None
         self._load(writer, {o for o in touched if not self._usable(o)}, fresh)
         self._write(writer, touched)
-        set_checkpoint(writer.connection, positions[-1])
 
     # --- folding ----------------------------------------------------------------------
 
@@ -282,7 +291,6 @@ class Projector:
 
     def _write(self, writer: Writer, touched: Iterable[str]) -> None:
         """Write the rows of the touched subjects that differ from those last written."""
-        zone = self._zone_of(writer)
         stale: list[tuple[str, str, int]] = []
         new: list[RecordRow] = []
         for owner in touched:
@@ -296,7 +304,7 @@ class Projector:
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)
         if new:
-            insert_rows(writer.connection, prepared_rows(new, zone))
+            insert_rows(writer.connection, prepared_rows(new, self._zone_of(writer)))
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)
 
