@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, bindparam, insert, select, text
+from sqlalchemy import ColumnElement, Connection, insert, select, text
 
 from coord.store.bulk_rows import drop_derived, write_rows
 from coord.store.schema import (
@@ -130,11 +130,9 @@ _TIME_ZONE = select(settings.c.value).where(settings.c.key == TIME_ZONE_KEY)
 _CHECKPOINT = select(projection_checkpoints.c.position).where(
     projection_checkpoints.c.name == CHECKPOINT
 )
-_MOVE_CHECKPOINT = (
-    projection_checkpoints.update()
-    .where(projection_checkpoints.c.name == CHECKPOINT)
-    .values(position=bindparam("position"))
-)
+#: moving the checkpoint, in the driver's parameter style (see :func:`_marked`): it runs
+#: in every append transaction
+_MOVE_CHECKPOINT = "UPDATE projection_checkpoints SET position = {0} WHERE name = {0}"
 
 
 def network_time_zone(connection: Connection) -> ZoneInfo:
@@ -151,7 +149,9 @@ def checkpoint(connection: Connection) -> int:
 
 
 def set_checkpoint(connection: Connection, position: int) -> None:
-    updated = connection.execute(_MOVE_CHECKPOINT, {"position": position})
+    updated = connection.exec_driver_sql(
+        _marked(connection, _MOVE_CHECKPOINT), (position, CHECKPOINT)
+    )
     if updated.rowcount == 0:
         connection.execute(
             insert(projection_checkpoints).values(name=CHECKPOINT, position=position)
@@ -182,7 +182,7 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
     return count
 
 
-#: a row's delete by its key, in the driver's parameter style (its ``?`` or ``%s``)
+#: a row's delete by its key, in the driver's parameter style (see :func:`_marked`)
 _DELETE_ROW = "DELETE FROM read_models WHERE owner = {0} AND kind = {0} AND seq = {0}"
 
 
@@ -190,8 +190,13 @@ def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) 
     """Delete the rows with these (owner, kind, seq) keys (one ``executemany`` through
     the driver: no statement to compile nor dict per row)."""
     if keys:
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        connection.exec_driver_sql(_DELETE_ROW.format(mark), list(keys))
+        connection.exec_driver_sql(_marked(connection, _DELETE_ROW), list(keys))
+
+
+def _marked(connection: Connection, statement: str) -> str:
+    """A statement run through the driver with its parameters' marks (``{0}``) in the
+    driver's style: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return statement.format("?" if connection.dialect.paramstyle == "qmark" else "%s")
 
 
 def insert_rows(connection: Connection, rows: Iterable[ModelRow]) -> None:
