@@ -57,9 +57,9 @@ SUBJECT_LIMIT = 20_000
 MEETING_OPENER = "MeetingScheduled"
 #: a case's events that bring another stream into its fold
 _LISTINGS = frozenset((CaseListed.TYPE, CaseRelisted.TYPE))
-RETRACTION = EventRetracted.TYPE
+_RETRACTION = EventRetracted.TYPE
 #: the types of the events the projector reads: those the fold reads, and retractions
-_READ_TYPES = FOLDED_TYPES | {RETRACTION}
+_READ_TYPES = FOLDED_TYPES | {_RETRACTION}
 
 RowKey = tuple[str, int]
 
@@ -317,11 +317,11 @@ class Projector:
 def _fold_of(events: Sequence[StreamRow]) -> FactBuilder:
     """The fold of these events as stored (in global order) as the log derives it:
     retracted events, and the retractions themselves, left out."""
-    retracted = {_field(row[4], "event_id") for row in events if row[2] == RETRACTION}
+    retracted = {_field(row[4], "event_id") for row in events if row[2] == _RETRACTION}
     builder = FactBuilder()
     apply, apply_stored = builder.apply, builder.apply_stored
     for position, event_id, type_name, occurred_at, data, _ in events:
-        if event_id in retracted or type_name == RETRACTION:
+        if event_id in retracted or type_name == _RETRACTION:
             continue
         if isinstance(data, Event):  # an older schema version, upcast
             apply(data, position)

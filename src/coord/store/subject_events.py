@@ -24,7 +24,18 @@ from coord.store.schema import events
 #: older version, the decoded :class:`Event` (upcast to the latest)
 StreamRow = tuple[int, str, str, datetime, dict[str, Any] | Event, str]
 
-_COLUMNS = "position, event_id, type, schema_version"
+# a UTCDateTime column's text on SQLite is YYYY-MM-DD HH:MM:SS.ffffff in UTC
+_OF_STREAMS = (
+    "SELECT position, event_id, type, schema_version, occurred_at || '+00:00', data, stream"
+    " FROM events WHERE stream IN ({})"
+)
+# one index lookup per stream (as the store reads a stream's events)
+_PG_OF_STREAMS = (
+    "SELECT e.position, e.event_id, e.type, e.schema_version, e.occurred_at, e.data::text,"
+    " e.stream FROM unnest(%s::text[]) AS wanted(stream) CROSS JOIN LATERAL"
+    " (SELECT * FROM events WHERE events.stream = wanted.stream{} OFFSET 0) AS e"
+)
+_PG_OF_TYPES = " AND events.type = ANY(%s::text[])"
 #: streams (or positions) per query
 _IN_BATCH = 500
 
@@ -40,39 +51,28 @@ def stored_events_of_streams(
     wanted = list(dict.fromkeys(streams))
     if not wanted:
         return []
+    postgresql = connection.dialect.name == "postgresql"
     driver = connection.connection.driver_connection
     typed = sorted(types) if types is not None else None
-    instant: Callable[[Any], datetime]
     rows: list[tuple[Any, ...]] = []
     cursor = driver.cursor()  # type: ignore[union-attr]
     try:
         for start in range(0, len(wanted), _IN_BATCH):
             chunk = wanted[start : start + _IN_BATCH]
-            if connection.dialect.name == "postgresql":
-                query = (
-                    f"SELECT e.{_COLUMNS.replace(', ', ', e.')}, e.occurred_at, e.data::text,"
-                    " e.stream FROM unnest(%s::text[]) AS wanted(stream) CROSS JOIN LATERAL"
-                    " (SELECT * FROM events WHERE events.stream = wanted.stream"
-                    f"{'' if typed is None else ' AND events.type = ANY(%s::text[])'}"
-                    " OFFSET 0) AS e"
-                )
+            if postgresql:
+                query = _PG_OF_STREAMS.format(_PG_OF_TYPES if typed is not None else "")
                 cursor.execute(query, (chunk,) if typed is None else (chunk, typed))
             else:
-                query = (
-                    f"SELECT {_COLUMNS}, occurred_at || '+00:00', data, stream FROM events"
-                    f" WHERE stream IN ({', '.join('?' * len(chunk))})"
-                )
+                query = _OF_STREAMS.format(", ".join("?" * len(chunk)))
                 if typed is not None:
                     query += f" AND type IN ({', '.join('?' * len(typed))})"
                 cursor.execute(query, chunk if typed is None else [*chunk, *typed])
             rows.extend(cursor.fetchall())
     finally:
         cursor.close()
-    if connection.dialect.name == "postgresql":
-        instant = methodcaller("astimezone", UTC)
-    else:
-        # a UTCDateTime column's text on SQLite is YYYY-MM-DD HH:MM:SS.ffffff in UTC
-        instant = datetime.fromisoformat
+    instant: Callable[[Any], datetime] = (
+        methodcaller("astimezone", UTC) if postgresql else datetime.fromisoformat
+    )
     latest = registry.latest_version
     found: list[StreamRow] = []
     older: list[int] = []  # indexes in found of events of an older version
