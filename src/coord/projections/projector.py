@@ -1,7 +1,8 @@
 """Keeping the read models up to date in every append transaction.
 
 An appended event changes the records of the subject whose stream it is in (a
-transfer's events also change its case's arrivals; a retraction, its target's subject).
+transfer's events also change its case's arrivals; a retraction, its target's subject);
+one of a type the fold does not read (an action agreed, a patient registered) changes none.
 The projector keeps, for each subject it has touched, the fold of
 the events that subject's rows are made from (:class:`Subject`) and the rows it last
 wrote. An appended event is folded into the subjects it touches; their rows are derived
@@ -11,8 +12,10 @@ transaction, so the read models always match the log.
 
 A subject is folded from its streams in the store (its first touch, a retraction in
 them, or a case's listing, which brings a meeting's cutoff and a protocol's required
-items into its fold); the store then already holds the whole appended batch, so that
-subject takes none of the batch's events again.
+items into its fold), from the events' data as stored; the store then already holds the
+whole appended batch, so that subject takes none of the batch's events again. At its
+first touch, the rows last written for it are those of its events before the batch (the
+read models hold the log up to there).
 
 The folds outlive a unit of work only while the log stays the one last projected (the
 next append starts right after that head, and the hash chain links it to it); when
@@ -23,24 +26,26 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from coord.domain.log import Accepted
 from coord.events import Event
 from coord.events.types import CaseListed, CaseRelisted, EventRetracted, TransferRequested
-from coord.projections.rows import RecordRow, model_row, record_rows
+from coord.projections.rows import RecordRow, prepared_rows, record_rows
 from coord.reports import FactBuilder, facts_of
+from coord.reports.fold import FOLDED_TYPES
 from coord.store.chain import Head
 from coord.store.integrity import chain_link
 from coord.store.log import Writer
 from coord.store.readmodels import (
-    delete_owned,
     delete_rows,
     insert_rows,
     network_time_zone,
     refs_of_owners,
     set_checkpoint,
 )
+from coord.store.subject_events import StreamRow, stored_events_of_streams
 
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
 #: keep a new or retracted protocol version from changing a listed case's requirements)
@@ -51,7 +56,10 @@ SUBJECT_LIMIT = 20_000
 #: the one event of a meeting's stream that a case's records read (its cutoff)
 MEETING_OPENER = "MeetingScheduled"
 #: a case's events that bring another stream into its fold
-_LISTINGS = frozenset(("CaseListed", "CaseRelisted"))
+_LISTINGS = frozenset((CaseListed.TYPE, CaseRelisted.TYPE))
+_RETRACTION = EventRetracted.TYPE
+#: the types of the events the projector reads: those the fold reads, and retractions
+_READ_TYPES = FOLDED_TYPES | {_RETRACTION}
 
 RowKey = tuple[str, int]
 
@@ -62,11 +70,11 @@ def _kind(stream: str) -> str:
 
 class Subject:
     """One subject's fold: the events its rows are made from, and the rows last written
-    for it (None until this unit of work has written them all)."""
+    for it."""
 
     __slots__ = ("builder", "rows", "streams")
 
-    def __init__(self, streams: set[str], rows: dict[RowKey, RecordRow] | None = None) -> None:
+    def __init__(self, streams: set[str], rows: dict[RowKey, RecordRow]) -> None:
         self.builder = FactBuilder()
         #: the streams folded (a case: its own, its transfers', its meetings', its protocol)
         self.streams = streams
@@ -101,15 +109,22 @@ class Projector:
         self._zone: ZoneInfo | None = None
         #: the head of the log as last projected (None after a failure)
         self._projected: Head | None = None
+        #: the position of the first event of the batch being projected
+        self._batch_start = 0
 
     def __call__(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
         if writer is not self._writer:
             if not self._continues(writer, positions[0]):
                 self._subjects.clear()
-            self._writer, self._zone = writer, network_time_zone(writer.connection)
+            self._writer, self._zone = writer, None
         self._projected = None
+        self._batch_start = positions[0]
         try:
-            self._project(writer, records, positions)
+            # an event of a type the fold does not read changes no row
+            read = [i for i, record in enumerate(records) if record.event.type in _READ_TYPES]
+            if read:
+                self._project(writer, [records[i] for i in read], [positions[i] for i in read])
+            set_checkpoint(writer.connection, positions[-1])
         except BaseException:
             self._writer = None
             raise
@@ -141,7 +156,6 @@ class Projector:
                 touched[owner] = None
         self._load(writer, {o for o in touched if not self._usable(o)}, fresh)
         self._write(writer, touched)
-        set_checkpoint(writer.connection, positions[-1])
 
     # --- folding ----------------------------------------------------------------------
 
@@ -242,63 +256,55 @@ class Projector:
         # a case's transfers (a retracted request may stay listed: the fold leaves it out)
         referrers = writer.referrers_of_keys(cases) if cases else {}
         streams_of = {o: {o} | {r.stream for r in referrers.get(o, ())} for o in owners}
-        events_of: dict[str, list[tuple[int, Event]]] = {}
+        events_of: dict[str, list[StreamRow]] = {}
+        connection = writer.connection
         wanted = sorted(set().union(*streams_of.values()))
-        for position, event, stream in writer.positioned_events_of_streams(wanted):
-            events_of.setdefault(stream, []).append((position, event))
-        related_of = {
-            case: set(_meetings_and_protocol(e for _, e in events_of.get(case, ())))
-            for case in cases
-        }
+        for row in stored_events_of_streams(connection, wanted):
+            events_of.setdefault(row[5], []).append(row)
+        related_of = {case: set(_meetings_and_protocol(events_of.get(case, ()))) for case in cases}
         related = set().union(*related_of.values()) if related_of else set()
         protocols = sorted(s for s in related if s.startswith("protocol:"))
         meetings = sorted(related - set(protocols))
-        for position, event, stream in writer.positioned_events_of_streams(protocols):
-            events_of.setdefault(stream, []).append((position, event))
+        for row in stored_events_of_streams(connection, protocols):
+            events_of.setdefault(row[5], []).append(row)
         # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
-        for position, event, stream in writer.positioned_events_of_streams(
-            meetings, types=(MEETING_OPENER,)
-        ):
-            events_of.setdefault(stream, []).append((position, event))
+        for row in stored_events_of_streams(connection, meetings, types=(MEETING_OPENER,)):
+            events_of.setdefault(row[5], []).append(row)
         for owner in sorted(owners):
             streams = streams_of[owner] | related_of.get(owner, set())
-            events = sorted(pair for s in streams for pair in events_of.get(s, ()))
+            events = sorted((row for s in streams for row in events_of.get(s, ())), key=_position)
             subject = self._subjects.get(owner)
             if subject is None:
-                subject = self._subjects[owner] = Subject(streams)
+                # its rows as stored: those of its events before this batch (the read
+                # models hold the log up to there), so only the rows that differ are written
+                stored = [row for row in events if row[0] < self._batch_start]
+                subject = self._subjects[owner] = Subject(
+                    streams, _rows_of(_fold_of(stored), owner)
+                )
             else:
-                subject.builder, subject.streams = FactBuilder(), streams
+                subject.streams = streams
+            subject.builder = _fold_of(events)
             self._subjects.move_to_end(owner)
-            retracted = {e.data.event_id for _, e in events if isinstance(e.data, EventRetracted)}
-            for position, event in events:
-                if event.event_id not in retracted and not isinstance(event.data, EventRetracted):
-                    subject.apply(event, position)
             fresh.add(owner)
 
     # --- writing ----------------------------------------------------------------------
 
     def _write(self, writer: Writer, touched: Iterable[str]) -> None:
         """Write the rows of the touched subjects that differ from those last written."""
-        zone = self._zone_of(writer)
-        unknown: list[str] = []
         stale: list[tuple[str, str, int]] = []
         new: list[RecordRow] = []
         for owner in touched:
             subject = self._subjects[owner]
-            rows = {row.key: row for row in record_rows(facts_of(subject.builder), (owner,))}
+            rows = _rows_of(subject.builder, owner)
             before = subject.rows
-            if before is None:
-                unknown.append(owner)
-                new.extend(rows.values())
-            else:
-                stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
-                new.extend(row for key, row in rows.items() if before.get(key) != row)
+            stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
+            new.extend(row for key, row in rows.items() if before.get(key) != row)
             subject.rows = rows
-        delete_owned(writer.connection, unknown)
         delete_rows(writer.connection, stale)
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)
-        insert_rows(writer.connection, [model_row(row, zone) for row in new])
+        if new:
+            insert_rows(writer.connection, prepared_rows(new, self._zone_of(writer)))
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)
 
@@ -308,11 +314,41 @@ class Projector:
         return self._zone
 
 
-def _meetings_and_protocol(events: Iterable[Event]) -> Iterable[str]:
-    for event in events:
-        data = event.data
-        if isinstance(data, CaseListed):
-            yield f"protocol:{data.pathway}"
-            yield f"meeting:{data.meeting_id}"
-        elif isinstance(data, CaseRelisted):
-            yield f"meeting:{data.meeting_id}"
+def _fold_of(events: Sequence[StreamRow]) -> FactBuilder:
+    """The fold of these events as stored (in global order) as the log derives it:
+    retracted events, and the retractions themselves, left out."""
+    retracted = {_field(row[4], "event_id") for row in events if row[2] == _RETRACTION}
+    builder = FactBuilder()
+    apply, apply_stored = builder.apply, builder.apply_stored
+    for position, event_id, type_name, occurred_at, data, _ in events:
+        if event_id in retracted or type_name == _RETRACTION:
+            continue
+        if isinstance(data, Event):  # an older schema version, upcast
+            apply(data, position)
+        else:
+            apply_stored(type_name, data, occurred_at, event_id, position)
+    return builder
+
+
+def _field(data: dict[str, Any] | Event, name: str) -> Any:
+    """A field of an event's data as stored (or of an older version's, decoded)."""
+    return getattr(data.data, name) if isinstance(data, Event) else data[name]
+
+
+def _position(row: StreamRow) -> int:
+    return row[0]
+
+
+def _rows_of(builder: FactBuilder, owner: str) -> dict[RowKey, RecordRow]:
+    """The rows a subject's fold gives, by key."""
+    return {row.key: row for row in record_rows(facts_of(builder), (owner,))}
+
+
+def _meetings_and_protocol(events: Iterable[StreamRow]) -> Iterable[str]:
+    for row in events:
+        type_name, data = row[2], row[4]
+        if type_name == CaseListed.TYPE:
+            yield f"protocol:{_field(data, 'pathway')}"
+            yield f"meeting:{_field(data, 'meeting_id')}"
+        elif type_name == CaseRelisted.TYPE:
+            yield f"meeting:{_field(data, 'meeting_id')}"

@@ -68,20 +68,31 @@ def rows_of(
     figures a tuple by the record's class): no :class:`RecordRow`, :class:`ModelRow` or
     dict per row, the same values."""
     wanted = None if owners is None else set(owners)
+    return _prepared(lambda: _rows(facts, wanted), time_zone)
 
-    def rows() -> Iterator[ModelRow]:
-        return (model_row(RecordRow(*row), time_zone) for row in _rows(facts, wanted))
+
+def prepared_rows(rows: Collection[RecordRow], time_zone: ZoneInfo) -> PreparedRows:
+    """These rows as written (:func:`model_row`), made as :func:`rows_of` makes its own:
+    directly as their parameters when written."""
+    return _prepared(
+        lambda: ((r.kind, r.owner, r.seq, r.at, r.ref, r.record) for r in rows), time_zone
+    )
+
+
+def _prepared(rows: Callable[[], Iterator[_Row]], time_zone: ZoneInfo) -> PreparedRows:
+    def models() -> Iterator[ModelRow]:
+        return (model_row(RecordRow(*row), time_zone) for row in rows())
 
     def parameters(stored_at: Callable[[datetime | None], Any]) -> Iterator[RowParameters]:
         layouts, json, zone = _FIGURES, payload_json, time_zone
-        for kind, owner, seq, at, ref, record in _rows(facts, wanted):
+        for kind, owner, seq, at, ref, record in rows():
             cls = record.__class__
             names, figures = layouts.get(cls) or _figures_of_class(cls)
             yield names, (
                 kind, owner, seq, stored_at(at), ref, json(record), *figures(record, zone)
             )  # fmt: skip
 
-    return PreparedRows(rows, parameters)
+    return PreparedRows(models, parameters)
 
 
 def record_rows(facts: Facts, owners: Collection[str] | None = None) -> Iterator[RecordRow]:

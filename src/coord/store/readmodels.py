@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, insert, select, text
+from sqlalchemy import ColumnElement, Connection, insert, select, text
 
 from coord.store.bulk_rows import drop_derived, write_rows
 from coord.store.schema import (
@@ -26,7 +26,6 @@ from coord.store.schema import (
 )
 
 _IN_BATCH = 500
-_INSERT_BATCH = 1000
 #: the name of the read models' checkpoint
 CHECKPOINT = "read_models"
 #: the network's time zone when none is stored (as ``coord init`` stores by default)
@@ -87,12 +86,6 @@ def refs_of_owners(
     return found
 
 
-def delete_owned(connection: Connection, owners: Collection[str]) -> None:
-    """Delete every row of these owners."""
-    for chunk in _chunks(list(owners), _IN_BATCH):
-        connection.execute(delete(read_models).where(read_models.c.owner.in_(chunk)))
-
-
 def payloads_between(
     connection: Connection, kind: str, start: datetime, end: datetime
 ) -> list[dict[str, Any]]:
@@ -137,11 +130,9 @@ _TIME_ZONE = select(settings.c.value).where(settings.c.key == TIME_ZONE_KEY)
 _CHECKPOINT = select(projection_checkpoints.c.position).where(
     projection_checkpoints.c.name == CHECKPOINT
 )
-_MOVE_CHECKPOINT = (
-    projection_checkpoints.update()
-    .where(projection_checkpoints.c.name == CHECKPOINT)
-    .values(position=bindparam("position"))
-)
+#: moving the checkpoint, in the driver's parameter style (see :func:`_marked`): it runs
+#: in every append transaction
+_MOVE_CHECKPOINT = "UPDATE projection_checkpoints SET position = {0} WHERE name = {0}"
 
 
 def network_time_zone(connection: Connection) -> ZoneInfo:
@@ -158,7 +149,9 @@ def checkpoint(connection: Connection) -> int:
 
 
 def set_checkpoint(connection: Connection, position: int) -> None:
-    updated = connection.execute(_MOVE_CHECKPOINT, {"position": position})
+    updated = connection.exec_driver_sql(
+        _marked(connection, _MOVE_CHECKPOINT), (position, CHECKPOINT)
+    )
     if updated.rowcount == 0:
         connection.execute(
             insert(projection_checkpoints).values(name=CHECKPOINT, position=position)
@@ -189,22 +182,25 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
     return count
 
 
-_DELETE_ROW = delete(read_models).where(
-    read_models.c.owner == bindparam("k_owner"),
-    read_models.c.kind == bindparam("k_kind"),
-    read_models.c.seq == bindparam("k_seq"),
-)
+#: a row's delete by its key, in the driver's parameter style (see :func:`_marked`)
+_DELETE_ROW = "DELETE FROM read_models WHERE owner = {0} AND kind = {0} AND seq = {0}"
 
 
 def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) -> None:
-    """Delete the rows with these (owner, kind, seq) keys."""
-    parameters = [{"k_owner": o, "k_kind": k, "k_seq": s} for o, k, s in keys]
-    for chunk in _chunks(parameters, _INSERT_BATCH):
-        connection.execute(_DELETE_ROW, list(chunk))
+    """Delete the rows with these (owner, kind, seq) keys (one ``executemany`` through
+    the driver: no statement to compile nor dict per row)."""
+    if keys:
+        connection.exec_driver_sql(_marked(connection, _DELETE_ROW), list(keys))
 
 
-def insert_rows(connection: Connection, rows: Sequence[ModelRow]) -> None:
+def _marked(connection: Connection, statement: str) -> str:
+    """A statement run through the driver with its parameters' marks (``{0}``) in the
+    driver's style: ``?`` (sqlite3) or ``%s`` (psycopg)."""
+    return statement.format("?" if connection.dialect.paramstyle == "qmark" else "%s")
+
+
+def insert_rows(connection: Connection, rows: Iterable[ModelRow]) -> None:
     """Insert these rows (their keys must be free), through the driver as a rebuild
-    writes its fresh table."""
-    if rows:
-        write_rows(connection, read_models, rows)
+    writes its fresh table (given as :class:`~coord.store.bulk_rows.PreparedRows`, made
+    directly as their parameters)."""
+    write_rows(connection, read_models, rows)
