@@ -8,7 +8,7 @@ that lock, so they are gap-free, also after a rollback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -128,30 +128,6 @@ class LogSession:
             if recorded is not None and recorded > recorded_by:
                 return
             yield stored
-
-    def positioned_events_of_streams(
-        self, streams: Iterable[str], types: Collection[str] | None = None
-    ) -> list[tuple[int, Event, str]]:
-        """(position, event, stream) of every event of these streams (only of these
-        ``types``, when given), in global order."""
-        found: list[tuple[int, Event, str]] = []
-        typed = types is not None
-        for chunk in _chunks(list(dict.fromkeys(streams)), _IN_BATCH):
-            rows: Iterable[Row[Any] | _SQLiteEventRow]
-            if self._postgresql:
-                parameters: dict[str, list[str]] = {"streams": list(chunk)}
-                if types is not None:
-                    parameters["types"] = sorted(types)
-                rows = self._conn.execute(_PG_OF_STREAMS_QUERIES[typed], parameters)
-            else:
-                values = [_json_array(chunk)]
-                if types is not None:
-                    values.append(_json_array(sorted(types)))
-                cursor = self._conn.exec_driver_sql(_SQLITE_OF_STREAMS[typed], tuple(values))
-                rows = [_sqlite_event_row(row) for row in cursor]
-            found.extend((row.position, decode_row(row), row.stream) for row in rows)
-        found.sort(key=lambda triple: triple[0])
-        return found
 
     def stream_version(self, stream: str) -> int:
         """The stream's current version (0 when it has no events)."""
@@ -274,9 +250,8 @@ _PG_WANTED_QUERIES: dict[bool, Executable] = {
         _FOUND_BY,
     ),
 }
-#: SQLite: the same queries (and those of :data:`_SQLITE_OF_STREAMS`) as the driver's own
-#: SQL (no statement to compile, no column types to apply), each list of ids, streams or
-#: types given as one JSON array, so that the text is one whatever their number and the
+#: SQLite: the same queries as the driver's own SQL (no statement to compile, no column
+#: types to apply), each list of ids or streams given as one JSON array, so that the text is one whatever their number and the
 #: driver keeps it prepared. Timestamps come as ISO text in UTC and JSON as text:
 #: :func:`_sqlite_event_row` makes them what a ``select(events)`` gives.
 _SQLITE_COLUMNS = (
@@ -296,11 +271,6 @@ _SQLITE_WANTED_QUERIES = {
     False: f"{_SQLITE_WANTED} ORDER BY found_by, position",
     True: f"{_SQLITE_WANTED} UNION ALL SELECT * FROM (SELECT {_HEAD}, {_SQLITE_COLUMNS}"
     " FROM events ORDER BY position DESC LIMIT 1) ORDER BY found_by, position",
-}
-#: by whether only some types are wanted
-_SQLITE_OF_STREAMS = {
-    False: _SQLITE_OF_STREAM,
-    True: f"{_SQLITE_OF_STREAM} AND type IN (SELECT value FROM json_each(?))",
 }
 
 
@@ -335,17 +305,6 @@ def _sqlite_event_row(row: Sequence[Any]) -> _SQLiteEventRow:
     )  # fmt: skip
 
 
-_PG_OF_STREAMS_SQL = (
-    "SELECT e.* FROM unnest(CAST(:streams AS text[])) AS wanted(stream)"
-    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream{}"
-    " OFFSET 0) AS e"
-)
-#: PostgreSQL, by whether only some types are wanted: the events of the ``streams`` (of
-#: the ``types``)
-_PG_OF_STREAMS_QUERIES: dict[bool, Executable] = {
-    False: _pg_events(_PG_OF_STREAMS_SQL.format("")),
-    True: _pg_events(_PG_OF_STREAMS_SQL.format(" AND events.type = ANY(CAST(:types AS text[]))")),
-}
 _PG_REFERRERS = text(
     "SELECT r.event_id, r.stream, r.at, r.key FROM unnest(CAST(:keys AS text[])) AS wanted(key)"
     " CROSS JOIN LATERAL (SELECT events.event_id, events.stream, event_references.at,"
