@@ -133,14 +133,16 @@ def fold_stored(
                 else:
                     if decoded is None:
                         older = [row[0] for row in rows if row[3] != latest[row[2]]]
-                        decoded = _decoded(connection, older, registry)
+                        decoded = decoded_events(connection, older, registry)
                     apply(decoded[position], position)
             yield rows[-1][0]
     finally:
         cursor.close()
 
 
-def _decoded(connection: Connection, positions: list[int], registry: Registry) -> dict[int, Event]:
+def decoded_events(
+    connection: Connection, positions: list[int], registry: Registry
+) -> dict[int, Event]:
     """The events at these positions, decoded (old schema versions upcast)."""
     found: dict[int, Event] = {}
     for start in range(0, len(positions), _IN_BATCH):

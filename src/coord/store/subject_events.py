@@ -12,12 +12,11 @@ from operator import methodcaller
 from typing import Any
 
 from orjson import loads
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from coord.events import Event
 from coord.events.registry import DEFAULT_REGISTRY, Registry
-from coord.store.rows import decode_row
-from coord.store.schema import events
+from coord.store.rows import decoded_events
 
 #: one event of a stream: (position, event_id, type, occurred_at, data, stream), where
 #: ``data`` is the stored JSON of the type's latest schema version, or, for an event of an
@@ -83,20 +82,10 @@ def stored_events_of_streams(
             older.append(len(found))
             found.append((position, event_id, type_name, instant(occurred), {}, stream))
     if older:
-        decoded = _decoded(connection, [found[i][0] for i in older], registry)
+        decoded = decoded_events(connection, [found[i][0] for i in older], registry)
         for i in older:
             position, event_id, type_name, _, _, stream = found[i]
             event = decoded[position]
             found[i] = (position, event_id, type_name, event.occurred_at, event, stream)
     found.sort(key=lambda row: row[0])
-    return found
-
-
-def _decoded(connection: Connection, positions: list[int], registry: Registry) -> dict[int, Event]:
-    """The events at these positions, decoded (old schema versions upcast)."""
-    found: dict[int, Event] = {}
-    for start in range(0, len(positions), _IN_BATCH):
-        chunk = positions[start : start + _IN_BATCH]
-        for row in connection.execute(select(events).where(events.c.position.in_(chunk))):
-            found[row.position] = decode_row(row, registry)
     return found
