@@ -213,13 +213,13 @@ def _gaps_statements(database: Database, period: Period) -> list[tuple[str, Any]
     return statements
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_gaps_query_looks_up_a_discussions_arrivals_by_its_case(network: Database) -> None:
     """SQLite plans without statistics: asked for the arrivals after a discussion, it would
     scan the ``(kind, at)`` index from the discussion on — for every discussion (a
     minute at a million events) — unless the comparison of instants is out of its reach.
     Each discussion's arrivals must be found by owner (the primary key)."""
-    if network.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's planner")
+    assert network.engine.dialect.name == "sqlite"
     statements = _gaps_statements(network, LONDON_PERIOD)
     ((query, parameters),) = [(s, p) for s, p in statements if "json_group_array" in s]
     with network.engine.connect() as connection:
@@ -230,11 +230,11 @@ def test_the_gaps_query_looks_up_a_discussions_arrivals_by_its_case(network: Dat
     assert not [step for step in plan if step.startswith("SCAN")], plan
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_the_gaps_querys_planner_settings_end_with_its_transaction(network: Database) -> None:
     """On PostgreSQL the gaps query turns off JIT and parallel workers (``SET LOCAL``):
     the next unit of work on the same pooled connection has the server's settings."""
-    if network.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner settings")
+    assert network.engine.dialect.name == "postgresql"
     settings = text(
         "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
     )
