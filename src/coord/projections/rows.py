@@ -1,8 +1,8 @@
 """Facts to read-model rows: one definition for the projector and for rebuild.
 
 Each row is owned by the subject whose events produce it: a case owns its case record,
-listings, discussions, deferrals and arrivals; a transfer, handover, referral or meeting
-owns its record.
+listings, discussions, deferrals, arrivals and the gaps query's rows of its discussions;
+a transfer, handover, referral or meeting owns its record.
 """
 
 from __future__ import annotations
