@@ -2,9 +2,10 @@
 the total's percentiles found by bisection over the groups' sorted values equal those of
 all the values sorted together; the gaps query's hours late rounded from whole
 microseconds equal the exact rounding; each group's values come back from SQL complete
-and ascending; and the live gaps query (three queries over the read models) equals the
+and ascending; and the live gaps query (the gap rows kept in the read models) equals the
 replay for every presenting site, pathway and period, on SQLite and PostgreSQL —
-including a case discussed twice with an item missing at both discussions."""
+including a case discussed twice with an item missing at both discussions, and a
+transfer and chase recorded after its discussion."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import gc
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from fractions import Fraction
 from itertools import chain
 from pathlib import Path
@@ -21,10 +23,11 @@ import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from coord.app.database import Database, initialise
 from coord.app.importing import import_files
+from coord.app.recording import record
 from coord.app.reporting import build_gaps
 from coord.demo.generator import generate
 from coord.demo.network import load_network
@@ -214,37 +217,45 @@ def _gaps_statements(database: Database, period: Period) -> list[tuple[str, Any]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_gaps_query_looks_up_a_discussions_arrivals_by_its_case(network: Database) -> None:
-    """SQLite plans without statistics: asked for the arrivals after a discussion, it would
-    scan the ``(kind, at)`` index from the discussion on — for every discussion (a
-    minute at a million events) — unless the comparison of instants is out of its reach.
-    Each discussion's arrivals must be found by owner (the primary key)."""
+def test_the_gaps_query_is_one_range_read_of_its_rows(network: Database) -> None:
+    """The gaps query reads the gap rows the read models keep: one statement, a range of
+    the ``(kind, at)`` index (no scan of the table, no lookup per discussion)."""
     assert network.engine.dialect.name == "sqlite"
     statements = _gaps_statements(network, LONDON_PERIOD)
-    ((query, parameters),) = [(s, p) for s, p in statements if "json_group_array" in s]
+    ((query, parameters),) = [(s, p) for s, p in statements if "read_models" in s]
     with network.engine.connect() as connection:
         explained = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", parameters)
         plan = [row[3] for row in explained]
-    arrivals = [step for step in plan if step.startswith("SEARCH a ")]
-    assert arrivals and all("(owner=? AND kind=?)" in step for step in arrivals), plan
+    searches = [step for step in plan if step.startswith("SEARCH")]
+    assert searches == [
+        "SEARCH read_models USING INDEX ix_read_models_kind_at_figures (kind=? AND at>? AND at<?)"
+    ], plan
     assert not [step for step in plan if step.startswith("SCAN")], plan
 
 
-@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
-def test_the_gaps_querys_planner_settings_end_with_its_transaction(network: Database) -> None:
-    """On PostgreSQL the gaps query turns off JIT and parallel workers (``SET LOCAL``):
-    the next unit of work on the same pooled connection has the server's settings."""
-    assert network.engine.dialect.name == "postgresql"
-    settings = text(
-        "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')"
-    )
-    with network.store.reading() as reader:
-        before = tuple(reader.connection.execute(settings).one())
-        assert len(_gaps_statements(network, LONDON_PERIOD)) > 1
-        assert tuple(reader.connection.execute(settings).one()) == before  # not this one's
-    with network.store.reading() as reader:  # the pool's one connection, used again
-        assert tuple(reader.connection.execute(settings).one()) == before
-    assert before != ("off", "0")
+def test_a_later_transfer_and_chase_change_the_gap_rows_kept(db_url: str, tmp_path: Path) -> None:
+    """The gap rows are kept by the projector: a transfer received, and a chase, each
+    recorded as a command of its own after the discussion, write the case's gap rows
+    again (as the replay shows them)."""
+    database = initialise(db_url)
+    try:
+        *before, received_by_transfer = _twice_discussed()
+        _import(database, b"".join(orjson.dumps(encode_event(e)) + b"\n" for e in before), tmp_path)
+        year = Period(date(2024, 1, 1), date(2025, 1, 1))
+
+        def c1_at_m2() -> tuple[Any, ...]:
+            rows = build_gaps(database.store, database.time_zone, year).rows
+            (row,) = [r for r in rows if (r.case_id, r.meeting_id) == ("C1", "M2")]
+            return (row.arrived_by, row.hours_late, row.transfer_ids, row.chases)
+
+        assert c1_at_m2() == (None, None, ["T1", "T2"], 1)
+        chased = step("TransferChased", "T2", "2024-03-27T09:00Z")
+        for late in (chased, received_by_transfer):
+            record(database.store, late, time_zone=database.time_zone, now=AFTER_EVERYTHING)
+        assert c1_at_m2() == ("transfer", Decimal("26.00"), ["T1", "T2"], 2)
+        assert _gaps_agree(database, [year]) > 0
+    finally:
+        database.close()
 
 
 @pytest.mark.parametrize("enabled", [True, False])

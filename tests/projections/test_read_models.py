@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from coord.app.database import Database, initialise, open_database
 from coord.app.importing import import_files
 from coord.app.recording import record
-from coord.app.reporting import build_report
+from coord.app.reporting import build_gaps, build_report
 from coord.events import decode_event
 from coord.projections import rebuild as rebuild_module
 from coord.projections.live import ReadModelsBehind
@@ -107,5 +107,22 @@ def test_init_catches_up_a_log_stored_before_the_read_models(sample: Database) -
     again = initialise(sample.url)
     try:
         assert rows(again)
+    finally:
+        again.close()
+
+
+def test_init_makes_the_gap_rows_of_a_database_from_before_them(sample: Database) -> None:
+    """A database whose read models were made before they kept the gaps query's rows
+    (schema 0004): `coord init` upgrades it and rebuilds them, gap rows and all."""
+    gaps = build_gaps(sample.store, sample.time_zone, WIDE)
+    before = rows(sample)
+    assert gaps.rows and any(kind == "gap" for _, kind, _ in before)
+    with sample.engine.begin() as connection:
+        connection.execute(text("DELETE FROM read_models WHERE kind = 'gap'"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    again = initialise(sample.url)
+    try:
+        assert rows(again) == before
+        assert build_gaps(again.store, again.time_zone, WIDE) == gaps
     finally:
         again.close()

@@ -102,6 +102,8 @@ def expected_figures(kind: str, p: dict[str, Any], zone: ZoneInfo) -> dict[str, 
             "presenting_site": p["presenting_site"], "pathway": p["pathway"],
             "reason": p["reason"],
         }  # fmt: skip
+    if kind == "gap":
+        return {"presenting_site": p["presenting_site"], "pathway": p["pathway"], "item": p["item"]}
     if kind == "listing":
         return {
             "presenting_site": p["presenting_site"], "pathway": p["pathway"],

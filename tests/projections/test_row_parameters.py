@@ -1,7 +1,8 @@
 """The rows as a rebuild writes them (:func:`rows_of`'s parameters: each row made
 directly as its values, its payload's JSON text written by orjson straight from the
 record) are exactly the rows of the definition (:func:`model_row`: ``to_payload``, then
-the store's JSON serializer), byte for byte, on generated and random logs; and a record
+the store's JSON serializer), byte for byte, on generated and random logs (a gap row's
+payload validating back to the very row); and a record
 whose instants orjson would write otherwise than ``to_payload`` is written through it."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from coord.projections.codec import payload_json, to_payload
 from coord.projections.rows import figures_of, record_rows, rows_of
 from coord.reports import derive_facts
 from coord.reports.facts import Facts
+from coord.reports.gaps import gap_rows_of_json
 from coord.reports.records import Meeting, Referral, Transfer
 from coord.store.bulk_rows import write_rows
 from coord.store.readmodels import _values
@@ -47,6 +49,9 @@ def check_parameters(facts: Facts) -> set[str]:
         assert orjson.loads(payload) == row.payload
         assert dict(zip(names, figures, strict=True)) == row.figures
         assert list(row.figures) == list(names)
+        if kind == "gap":  # validated, the payload is the row again, decimals exactly
+            (read,) = gap_rows_of_json(f"[{payload}]")
+            assert read == record and str(read.hours_late) == str(record.hours_late)
     return {row.kind for row in expected}
 
 
@@ -55,7 +60,7 @@ def test_a_generated_log() -> None:
     kinds = check_parameters(derive_facts([decode_event(orjson.loads(line)) for line in lines]))
     assert kinds == {
         "case", "listing", "discussion", "deferral", "arrival", "transfer", "handover",
-        "referral", "meeting",
+        "referral", "meeting", "gap",
     }  # fmt: skip
 
 

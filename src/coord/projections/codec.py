@@ -1,5 +1,5 @@
-"""Records (frozen dataclasses of ids, instants, dates, counts and sets) to JSON payloads
-and back."""
+"""Records (frozen dataclasses of ids, instants, dates, counts and sets, and the gaps
+query's rows) to JSON payloads and back."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import orjson
+from pydantic import BaseModel
 
 from coord.events import format_timestamp
 
@@ -21,11 +23,12 @@ R = TypeVar("R")
 def to_payload(record: object) -> dict[str, Any]:
     """A record's fields as JSON values: instants as UTC text with ``Z``
     (:func:`format_timestamp`), dates ``YYYY-MM-DD``, sets as sorted lists, tuples as
-    lists; anything else as it is."""
+    lists, decimals as their exact text (a model, such as a gap row, by its fields, so
+    that validating the payload gives the model again); anything else as it is."""
     cls = type(record)
     names = _NAMES.get(cls)
     if names is None:
-        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(record))  # type: ignore[arg-type]
+        names = _NAMES[cls] = _field_names(cls)
     out: dict[str, Any] = {}
     for name in names:
         value = getattr(record, name)
@@ -44,6 +47,8 @@ def to_payload(record: object) -> dict[str, Any]:
             out[name] = sorted(value)
         elif isinstance(value, tuple):
             out[name] = list(value)
+        elif isinstance(value, Decimal):
+            out[name] = str(value)
         else:
             out[name] = value
     return out
@@ -54,19 +59,23 @@ def payload_json(record: object) -> str:
     writes it (``orjson.dumps``), without making the payload's dict: orjson writes the
     record's fields in order, tuples as lists, dates as ``YYYY-MM-DD`` and an instant in
     UTC as :func:`format_timestamp` does (``Z``, fractional seconds only when present),
-    handing back only sets (sorted). An instant it would write otherwise (not in UTC, or
+    handing back only sets (sorted), decimals (their text) and a model (its fields). An instant it would write otherwise (not in UTC, or
     before the year 1000) is seen in the text, and the record written through
     :func:`to_payload` instead. For the records of :mod:`coord.reports.records`, whose
     tuples and sets hold only text."""
-    text = orjson.dumps(record, default=_sorted, option=orjson.OPT_UTC_Z).decode()
+    text = orjson.dumps(record, default=_by_value, option=orjson.OPT_UTC_Z).decode()
     if '"0' in text or _OTHER_INSTANT.search(text) is not None:
         return orjson.dumps(to_payload(record)).decode()
     return text
 
 
-def _sorted(value: object) -> list[Any]:
+def _by_value(value: object) -> Any:
     if isinstance(value, frozenset):
         return sorted(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return {name: getattr(value, name) for name in _field_names(type(value))}
     raise TypeError(f"{type(value).__name__} is not a value of a record's payload")
 
 
@@ -74,6 +83,12 @@ def _sorted(value: object) -> list[Any]:
 #: offset, or none); one before the year 1000 starts a string with ``0`` (``"0``). Text
 #: that only looks like either is written through to_payload too, which is exact.
 _OTHER_INSTANT = re.compile(r"T\d\d:\d\d:\d\d(?:\.\d+)?[^Z.\d]")
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    if issubclass(cls, BaseModel):
+        return tuple(cls.model_fields)
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 #: the field names of each record class, in order

@@ -3,8 +3,8 @@
 Each report row is computed by its one definition in :mod:`coord.reports` — from a
 tally whose counts and percentile inputs are aggregated in SQL (:func:`aggregated_report`)
 or from the facts read back (:func:`live_facts`) — and each gap row by
-:func:`coord.reports.gaps.gap_row` (:func:`live_gaps`), exactly as the ``--as-of`` replay
-computes them from facts derived from the log.
+:func:`coord.reports.gaps.gap_row` (kept in the read models, read by :func:`live_gaps`),
+exactly as the ``--as-of`` replay computes them from facts derived from the log.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from coord.projections.codec import from_payload
@@ -27,10 +27,9 @@ from coord.reports import (
     referrals,
     transfers,
 )
-from coord.reports.gaps import gap_row, gaps_report
+from coord.reports.gaps import gap_rows_of_json, gaps_report
 from coord.reports.model import check_by, from_tallies
 from coord.reports.records import (
-    ArrivalKind,
     Deferral,
     Discussion,
     Handover,
@@ -42,8 +41,8 @@ from coord.reports.records import (
 from coord.reports.stats import PERCENTILES, Ranked, percentile_ranks, ranked
 from coord.store.aggregates import (
     Measure,
+    gap_payloads,
     groups_by,
-    incomplete_discussions,
     steps_naming_meetings,
 )
 from coord.store.engine import Connection
@@ -285,21 +284,10 @@ def live_gaps(
     site: str | None = None,
     pathway: str | None = None,
 ) -> GapsReport:
-    """The gaps query (SPEC §7) from the read models: each incomplete discussion of the
-    period and required item it missed, with the item's arrival and its transfers, each
-    row made by :func:`coord.reports.gaps.gap_row` as the replay makes it."""
+    """The gaps query (SPEC §7) from the read models: the gap rows kept for the
+    discussions of the period (each made by :func:`coord.reports.gaps.gap_row` as the
+    replay makes it, when its case last changed), read in the report's order."""
     start, end = utc_bounds(period, time_zone)
-    rows = []
-    for payload, arrivals, requests in incomplete_discussions(
-        connection, start, end, presenting_site=site, pathway=pathway
-    ):
-        discussion = from_payload(Discussion, payload)
-        arrived = {
-            item: (datetime.fromisoformat(at), cast(ArrivalKind, by)) for item, at, by in arrivals
-        }
-        for item in discussion.missing_items:
-            requested = [
-                (transfer_id, chases) for of, transfer_id, chases in requests if of == item
-            ]
-            rows.append(gap_row(discussion, item, arrived.get(item), requested))
+    payloads = gap_payloads(connection, start, end, presenting_site=site, pathway=pathway)
+    rows = gap_rows_of_json(payloads)
     return gaps_report(rows, period, site=site, pathway=pathway)

@@ -1,8 +1,8 @@
 """Facts to read-model rows: one definition for the projector and for rebuild.
 
 Each row is owned by the subject whose events produce it: a case owns its case record,
-listings, discussions, deferrals and arrivals; a transfer, handover, referral or meeting
-owns its record.
+listings, discussions, deferrals, arrivals and the gaps query's rows of its discussions;
+a transfer, handover, referral or meeting owns its record.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from coord.projections.codec import payload_json, to_payload
 from coord.reports import Facts, days_since
+from coord.reports.gaps import GapRow, gap_rows
 from coord.reports.records import (
     Arrival,
     Case,
@@ -159,6 +160,10 @@ def _listing(r: Listing, _zone: ZoneInfo) -> tuple[Any, ...]:
     return (r.presenting_site, r.pathway, int(r.ready_at_cutoff))
 
 
+def _gap(r: GapRow, _zone: ZoneInfo) -> tuple[Any, ...]:
+    return (r.presenting_site, r.pathway, r.item)
+
+
 def _none(_record: Any, _zone: ZoneInfo) -> tuple[Any, ...]:
     return ()
 
@@ -195,6 +200,7 @@ _FIGURES: dict[type[Any], tuple[FigureNames, Figures]] = {
     Listing: (("presenting_site", "pathway", "ready_at_cutoff"), _listing),
     Case: ((), _none),
     Arrival: ((), _none),
+    GapRow: (("presenting_site", "pathway", "item"), _gap),
 }
 
 
@@ -254,3 +260,19 @@ def _rows(facts: Facts, owners: set[str] | None) -> Iterator[_Row]:
         owner = "meeting:" + meeting.meeting_id
         if owners is None or owner in owners:
             yield "meeting", owner, 0, meeting.scheduled_for, None, meeting
+    yield from _gaps(facts, owners)
+
+
+def _gaps(facts: Facts, owners: set[str] | None) -> Iterator[_Row]:
+    """The gap rows of every discussion (of the cases of ``owners``, when given) with an
+    item missing, made as the gaps query makes them (:func:`coord.reports.gaps.gap_rows`):
+    owned by the case, whose fold holds its arrivals and transfers, so that a later
+    arrival, transfer or chase writes them again; ``at`` when it was discussed, ``ref``
+    its meeting."""
+    discussions = (d for d in facts.discussions if owners is None or "case:" + d.case_id in owners)
+    seq: dict[str, int] = {}
+    for discussion, row in gap_rows(facts, discussions):
+        owner = "case:" + discussion.case_id
+        value = seq.get(owner, 0)
+        seq[owner] = value + 1
+        yield "gap", owner, value, discussion.occurred_at, discussion.meeting_id, row

@@ -4,13 +4,13 @@ transfers requested for it and their chases."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter
 
 from coord.events.fields import Day, Timestamp
 from coord.reports.facts import Facts
@@ -52,6 +52,15 @@ class GapsReport(BaseModel):
     pathway: str | None = None
     as_of: Timestamp | None = None
     rows: list[GapRow]
+
+
+_ROWS = TypeAdapter(list[GapRow])
+
+
+def gap_rows_of_json(text: str | bytes) -> list[GapRow]:
+    """The gap rows of a JSON array of them (each as its payload: ``hours_late`` a
+    number or the text of a decimal), validated in one call."""
+    return _ROWS.validate_json(text)
 
 
 #: a transfer requested for a discussion's case and missing item, as its gap row shows
@@ -127,26 +136,37 @@ def gaps_query(
     """Discussions whose local date is in the period (``site`` filters on the case's
     presenting site, ``pathway`` on its pathway), sorted by ``discussed_at``, then
     ``case_id``, then ``item``."""
-    rows: list[GapRow] = []
+    discussions = [
+        discussion
+        for discussion in facts.discussions
+        if period.holds(discussion.occurred_at, time_zone)
+        and (site is None or discussion.presenting_site == site)
+        and (pathway is None or discussion.pathway == pathway)
+    ]
+    rows = [row for _, row in gap_rows(facts, discussions)]
+    return gaps_report(rows, period, site=site, pathway=pathway, as_of=as_of)
+
+
+def gap_rows(
+    facts: Facts, discussions: Iterable[Discussion]
+) -> Iterator[tuple[Discussion, GapRow]]:
+    """The gap rows of these discussions of ``facts`` (:func:`gap_row`), each
+    discussion's in the order of its missing items, with the discussion of each: what
+    the gaps query shows of them, and what the read models keep of every discussion."""
     requested_for = _requested_for(facts)
-    for discussion in facts.discussions:
-        if not period.holds(discussion.occurred_at, time_zone):
-            continue
-        if site is not None and discussion.presenting_site != site:
-            continue
-        if pathway is not None and discussion.pathway != pathway:
-            continue
+    arrivals = facts.arrivals
+    for discussion in discussions:
         for item in discussion.missing_items:
-            arrival = facts.arrivals.get((discussion.case_id, item))
-            rows.append(
+            arrival = arrivals.get((discussion.case_id, item))
+            yield (
+                discussion,
                 gap_row(
                     discussion,
                     item,
                     (arrival.arrived_at, arrival.arrived_by) if arrival else None,
                     requested_for.get((discussion.case_id, item), ()),
-                )
+                ),
             )
-    return gaps_report(rows, period, site=site, pathway=pathway, as_of=as_of)
 
 
 def _requested_for(facts: Facts) -> dict[tuple[str, str], list[Requested]]:

@@ -6,13 +6,12 @@ which also collects, per key value, the whole numbers its percentiles read (one 
 per group, not one row per record). The projections say which counts a report needs in
 a small vocabulary (:data:`Measure`), so that no SQL lives above the store. The indexes
 of ``read_models`` (:data:`coord.store.schema.READ_MODEL_INDEXES`) cover every column
-read here but what the gaps query reads of the rows of its incomplete discussions and
-of their cases' arrivals.
+read here but the payloads of the gaps query's rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -20,15 +19,15 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    JSON,
     ColumnElement,
     Connection,
+    Text,
     and_,
     case,
+    cast,
     func,
     literal,
     select,
-    true,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -44,8 +43,6 @@ Measure = tuple[Any, ...]
 Months = Sequence[tuple[datetime, str]]
 
 _MEETING_PREFIX = len("meeting:")
-_CASE_PREFIX = len("case:")
-_TRANSFER_PREFIX = len("transfer:")
 
 
 def _column(name: str) -> ColumnElement[Any]:
@@ -183,113 +180,31 @@ def steps_naming_meetings(
     }
 
 
-def _json_list(postgresql: bool, *values: ColumnElement[Any]) -> ColumnElement[Any]:
-    """An aggregate of a group's rows as one JSON array of arrays of ``values``
-    (PostgreSQL: null for no rows)."""
-    if postgresql:
-        return func.json_agg(func.json_build_array(*values), type_=JSON)
-    return func.json_group_array(func.json_array(*values), type_=JSON)
-
-
-#: An incomplete discussion as the gaps query reads it: its payload; (item, arrived_at,
-#: arrived_by) of each arrival for its case after it (``arrived_at`` as the payload
-#: writes it); and (item, transfer_id, chases) of each transfer requested for its case.
-IncompleteDiscussion = tuple[dict[str, Any], list[list[Any]], list[list[Any]]]
-
-
-#: PostgreSQL settings for the rest of the gaps query's transaction (``SET LOCAL``). Its
-#: planner, which cannot tell how few discussions are incomplete, estimates several times
-#: the rows there are: it would compile the query (JIT, 40-60 ms at a million events) and
-#: scan the whole table in parallel workers, leaving the per-discussion lookups to the
-#: leader alone (twice the time of one process reading the discussions by index).
-_ONE_PROCESS_NO_JIT = select(
-    func.set_config("jit", "off", true()),
-    func.set_config("max_parallel_workers_per_gather", "0", true()),
-)
-
-
-def incomplete_discussions(
+def gap_payloads(
     connection: Connection,
     start: datetime,
     end: datetime,
     *,
     presenting_site: str | None = None,
     pathway: str | None = None,
-) -> Iterator[IncompleteDiscussion]:
-    """The discussions in [start, end) with fewer items available than required (of one
-    presenting site and pathway, when given) — where the gaps query starts — by case and
-    then in the order each case's occurred, each with what its gap rows show of its
-    case's arrivals and transfers.
-
-    One query: the discussions are found by kind and instant, and each one's later
-    arrivals (looked up by owner, the primary key) and its case's transfers
-    (in the ``(kind, ref)`` covering index) are gathered by the database into two small
-    JSON arrays, so that a discussion is one row however many arrivals and transfers its
-    case has. Only the payloads of these discussions and of their cases' arrivals are
-    read from the table."""
-    conditions = [
-        _in_period("discussion", start, end),
-        read_models.c.available_items < read_models.c.required_items,
-    ]
+) -> str:
+    """The gap rows (kind ``gap``) of the discussions in [start, end) (of one presenting
+    site and pathway, when given) as one JSON array of their payloads, in the gaps
+    query's order: by the instant discussed, case, item, and then as each case's were
+    made. One range read of the ``(kind, at)`` index; the payloads are joined as the
+    database holds them, never decoded here."""
+    conditions = [_in_period("gap", start, end)]
     if presenting_site is not None:
         conditions.append(read_models.c.presenting_site == presenting_site)
     if pathway is not None:
         conditions.append(read_models.c.pathway == pathway)
-    postgresql = connection.dialect.name == "postgresql"
+    owner: ColumnElement[Any] = read_models.c.owner
+    item: ColumnElement[Any] = read_models.c.item
+    if connection.dialect.name == "postgresql":  # as Python orders text: by code point
+        owner, item = owner.collate("C"), item.collate("C")
     query = (
-        select(
-            read_models.c.payload,
-            _later_arrivals(postgresql).label("arrivals"),
-            _case_transfers(postgresql).label("transfers"),
-        )
+        select(cast(read_models.c.payload, Text))
         .where(*conditions)
-        .order_by(read_models.c.owner, read_models.c.seq)
+        .order_by(read_models.c.at, owner, item, read_models.c.seq)
     )
-    if postgresql:
-        connection.execute(_ONE_PROCESS_NO_JIT)
-    for payload, arrivals, transfers in connection.execute(query).all():
-        yield payload, arrivals or [], transfers or []
-
-
-def _later_arrivals(postgresql: bool) -> ColumnElement[Any]:
-    """(item, arrived_at, arrived_by) of the arrivals for the discussion's case after it,
-    found by owner (the primary key). SQLite, which plans without statistics here, gets
-    the comparison of instants in a form no index serves, else it may scan the
-    ``(kind, at)`` index for every discussion."""
-    arrival = read_models.alias("a")
-    later = arrival.c.at > read_models.c.at
-    if not postgresql:
-        later = case((later, 1), else_=0) == 1
-    return (
-        select(
-            _json_list(
-                postgresql,
-                arrival.c.ref,
-                arrival.c.payload["arrived_at"].as_string(),
-                arrival.c.payload["arrived_by"].as_string(),
-            )
-        )
-        .where(arrival.c.owner == read_models.c.owner, arrival.c.kind == "arrival", later)
-        .scalar_subquery()
-    )
-
-
-def _case_transfers(postgresql: bool) -> ColumnElement[Any]:
-    """(item, transfer_id, chases) of the transfers requested for the discussion's case,
-    from the ``(kind, ref)`` covering index."""
-    transfer = read_models.alias("t")
-    return (
-        select(
-            _json_list(
-                postgresql,
-                transfer.c.item,
-                func.substr(transfer.c.owner, _TRANSFER_PREFIX + 1),
-                transfer.c.chases,
-            )
-        )
-        .where(
-            transfer.c.kind == "transfer",
-            transfer.c.ref == func.substr(read_models.c.owner, _CASE_PREFIX + 1),
-        )
-        .scalar_subquery()
-    )
+    return "[" + ",".join(connection.execute(query).scalars()) + "]"

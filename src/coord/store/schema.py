@@ -178,10 +178,9 @@ read_models = read_models_table()
 #: Both cover what the reports read, so that a report reads index entries, not the rows
 #: (which their JSON payloads make several times as wide): the records of a kind in
 #: ``at`` order with their owner and every figure column (each report's ``GROUP BY``
-#: over a period; the gaps query's incomplete discussions), and the records of a kind
-#: by ``ref`` (a step's meeting, a transfer's case) with their owner, item, chases and
-#: readiness at cutoff (the steps naming a meeting; the transfers of a case that the
-#: gaps query shows).
+#: over a period; the range of the gaps query's rows, whose payloads it reads), and the
+#: records of a kind by ``ref`` (a step's meeting, a transfer's case) with their owner,
+#: item, chases and readiness at cutoff (the steps naming a meeting).
 READ_MODEL_INDEXES = (
     ("ix_read_models_kind_at_figures", ("kind", "at", "owner", *FIGURE_NAMES)),
     (
