@@ -74,13 +74,24 @@ class Step:
     reason: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    """What the facts take from a case's ``CaseListed``: its patient, pathway and
+    presenting site (the event's data, validated when it was appended, is not validated
+    again for each case a rebuild folds)."""
+
+    patient_id: str
+    pathway: str
+    presenting_site: str
+
+
 class FactBuilder:
     """The fold: per-subject state from non-retracted events, applied in global order."""
 
     def __init__(self) -> None:
         self._position = 0
         self.protocols: dict[str, list[ProtocolVersion]] = {}
-        self.cases: dict[str, CaseListed] = {}
+        self.cases: dict[str, ListedCase] = {}
         self.listed_at: dict[str, datetime] = {}
         self.listings: list[Step] = []
         self.endings: list[Step] = []
@@ -153,15 +164,9 @@ def _protocol_published(state: FactBuilder, data: Fields, at: datetime, event_id
     state.protocols.setdefault(data["pathway"], []).append(version)
 
 
-_CASE_LISTED_FIELDS = tuple(CaseListed.model_fields)
-
-
 def _case_listed(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
     case_id = data["case_id"]
-    # only the fields of CaseListed (a later version's model may have more)
-    state.cases[case_id] = CaseListed.model_validate(
-        {name: value for name in _CASE_LISTED_FIELDS if (value := data.get(name)) is not None}
-    )
+    state.cases[case_id] = ListedCase(data["patient_id"], data["pathway"], data["presenting_site"])
     state.listed_at[case_id] = at
     state.listings.append(Step(case_id, data["meeting_id"], "listed", at))
 
