@@ -37,6 +37,7 @@ from coord.store.chain import GENESIS_HASH, Head, canonical_bytes, chain_hash
 from coord.store.engine import WRITE, create_engine_for, is_postgresql
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
 from coord.store.schema import event_references, events
+from coord.store.wal_checkpoints import WalCheckpointer
 
 __all__ = [
     "ConcurrencyError",
@@ -636,22 +637,41 @@ def _sqlite_instant(at: datetime) -> str:
 
 
 class EventStore:
-    """The event log of one database."""
+    """The event log of one database.
 
-    def __init__(self, engine: Engine, on_append: AppendHook | None = None) -> None:
+    ``wal_checkpoints``: on a SQLite file, checkpoint its write-ahead log on a thread of
+    its own rather than in the committing command (:mod:`coord.store.wal_checkpoints`);
+    :meth:`close` stops that thread.
+    """
+
+    def __init__(
+        self, engine: Engine, on_append: AppendHook | None = None, *, wal_checkpoints: bool = False
+    ) -> None:
         self.engine = engine
         self.on_append = on_append
+        file = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.wal_checkpointer = (
+            WalCheckpointer(file) if wal_checkpoints and file and file != ":memory:" else None
+        )
 
     @classmethod
     def from_url(cls, url: str) -> EventStore:
         return cls(create_engine_for(url))
 
+    def close(self) -> None:
+        """Stop the WAL checkpoint thread, if there is one (the engine stays open)."""
+        if self.wal_checkpointer is not None:
+            self.wal_checkpointer.close()
+
     @contextmanager
     def writing(self) -> Iterator[Writer]:
         """One unit of work in one transaction holding the append lock; commits on normal
         exit, rolls back on an exception."""
+        checkpointer = self.wal_checkpointer
         with self.engine.connect() as connection:
             connection.execution_options(**{WRITE: True})
+            if checkpointer is not None:
+                checkpointer.bound(connection.connection.dbapi_connection, connection.info)
             try:
                 transaction = connection.begin()
                 if is_postgresql(connection):
@@ -663,6 +683,8 @@ class EventStore:
                 ) from error
             with transaction:
                 yield Writer(connection, self.on_append)
+        if checkpointer is not None:
+            checkpointer.committed()
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
