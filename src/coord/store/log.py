@@ -316,6 +316,8 @@ _PG_REFERRERS = text(
     " ORDER BY r.position, r.ordinal"
 ).columns(events.c.event_id, events.c.stream, event_references.c.at, event_references.c.key)
 
+_PREV_HASH = select(events.c.prev_hash).where(events.c.position == bindparam("position"))
+
 #: Called inside the append transaction with the records just appended and their
 #: positions (the projections keep their read models this way, exactly once).
 AppendHook = Callable[["Writer", Sequence[Accepted], list[int]], None]
@@ -328,6 +330,8 @@ class Writer(LogSession):
         super().__init__(connection)
         self._on_append = on_append
         self._head: tuple[int, str, datetime | None] | None = None
+        #: the ``prev_hash`` of each event this unit of work appended, by position
+        self._links: dict[int, str] = {}
         self._versions: dict[str, int] = {}
         # Answers loaded in bulk by prefetch(); valid until the next append. A found event
         # is kept as its row until it is asked for (most are never decoded).
@@ -439,6 +443,14 @@ class Writer(LogSession):
         position, digest, _ = self._load_head()
         return Head(position, digest) if position else None
 
+    def chain_link(self, position: int) -> str | None:
+        """:func:`coord.store.integrity.chain_link`: the ``prev_hash`` stored with the event
+        at ``position``, known without a query for an event this unit of work appended."""
+        link = self._links.get(position)
+        if link is None:
+            link = self._conn.execute(_PREV_HASH, {"position": position}).scalar()
+        return link
+
     def last_recorded_at(self) -> datetime | None:
         return self._load_head()[2]
 
@@ -481,6 +493,7 @@ class Writer(LogSession):
         postgresql = self._postgresql
         event_rows: list[tuple[Any, ...]] = []
         reference_rows: list[tuple[Any, ...]] = []
+        links: dict[int, str] = {}
         for record in records:
             stream, version = record.stream, record.version
             current = versions[stream]
@@ -497,6 +510,7 @@ class Writer(LogSession):
                     f"than the last stored one ({last_recorded.isoformat()})"
                 )
             position += 1
+            links[position] = prev_hash
             export = encode_event(event)
             digest = chain_hash(prev_hash, canonical_bytes(position, stream, version, export))
             actor = export.get("actor")
@@ -532,6 +546,7 @@ class Writer(LogSession):
                 reference_rows.append((position, ordinal, ref.key, at))
             prev_hash, last_recorded = digest, recorded_at
         self._insert(event_rows, reference_rows, savepoint=not known_new)
+        self._links = links
         self._head = (position, prev_hash, last_recorded)
         self._versions.update(versions)
         positions = [row[0] for row in event_rows]
