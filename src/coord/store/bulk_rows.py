@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, Table
 
 # the serializer coord's engines write JSON columns with: a payload's text made by it is
 # the text an insert of its dict stores
@@ -118,7 +119,13 @@ def drop_derived(connection: Connection, table: Table) -> None:
 
 def _processors(connection: Connection, table: Table) -> dict[str, Processor]:
     """The bind processor of each column that has one (on this dialect)."""
-    dialect = connection.dialect
+    return _dialect_processors(connection.dialect, table)
+
+
+@lru_cache(maxsize=16)
+def _dialect_processors(dialect: Dialect, table: Table) -> dict[str, Processor]:
+    """:func:`_processors`, kept per dialect and table (a command writes a few rows: finding
+    the processors of every column cost more than writing them)."""
     found: dict[str, Processor] = {}
     for column in table.columns:
         processor = column.type.dialect_impl(dialect).bind_processor(dialect)

@@ -34,7 +34,13 @@ from sqlalchemy.sql.selectable import TextualSelect
 from coord.domain.log import Accepted, LogReader, Referrer, StoredRef
 from coord.events import Event, encode_event
 from coord.store.chain import GENESIS_HASH, Head, canonical_bytes, chain_hash
-from coord.store.engine import WRITE, create_engine_for, is_postgresql
+from coord.store.engine import (
+    WRITE,
+    create_engine_for,
+    driver_execute,
+    driver_rows,
+    is_postgresql,
+)
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
 from coord.store.schema import event_references, events
 from coord.store.wal_checkpoints import WalCheckpointer
@@ -406,7 +412,7 @@ class Writer(LogSession):
             query = _PG_WANTED_QUERIES[first]
             return self._conn.execute(query, {"ids": list(ids), "streams": list(streams)})
         parameters = (_json_array(ids), _json_array(streams))
-        rows = self._conn.exec_driver_sql(_SQLITE_WANTED_QUERIES[first], parameters)
+        rows = driver_rows(self._conn, _SQLITE_WANTED_QUERIES[first], parameters)
         return [_sqlite_event_row(row) for row in rows]
 
     def referrers(self, key: str) -> list[Referrer]:
@@ -596,7 +602,10 @@ class Writer(LogSession):
                 f"VALUES ({', '.join([mark] * len(columns))})"
             )
             for chunk in _chunks(rows, INSERT_BATCH):
-                self._conn.exec_driver_sql(statement, list(chunk) if len(chunk) > 1 else chunk[0])
+                if len(chunk) > 1:
+                    driver_execute(self._conn, statement, chunk, many=True)
+                else:
+                    driver_execute(self._conn, statement, chunk[0])
 
     def _copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """PostgreSQL ``COPY ... FROM STDIN`` of the rows, on this unit of work's own
