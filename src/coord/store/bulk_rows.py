@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
 KEY_COLUMNS = ("kind", "owner", "seq", "at", "ref", "payload")
 #: rows per ``executemany``
 BATCH = 5000
+#: PostgreSQL: prepared rows at or above which they go by ``COPY`` (below, one
+#: ``executemany`` of ``INSERT``s: a ``COPY`` costs a round trip more)
+COPY_FROM = 20
 
 Processor = Callable[[Any], Any]
 #: the figure columns a row has values for, in the order of its values
@@ -345,18 +349,34 @@ def _copy_prepared(
         return (*row[:5], payload, *figures)
 
     arrangements: dict[FigureNames, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {}
-    columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *FIGURE_NAMES))
-    count = 0
-    driver = connection.connection.driver_connection
-    with (
-        driver.cursor() as cursor,  # type: ignore[union-attr]
-        cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy,
-    ):
-        for names, values in rows.parameters(processors.get("at", _identity)):
+
+    def table_rows(items: Iterable[RowParameters]) -> Iterator[tuple[Any, ...]]:
+        for names, values in items:
             arranged = arrangements.get(names)
             if arranged is None:
                 arranged = arrangements[names] = arrange(names)
             row = arranged((*values, None))
-            copy.write_row(row if plain else convert(row))
+            yield row if plain else convert(row)
+
+    columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *FIGURE_NAMES))
+    count = 0
+    driver = connection.connection.driver_connection
+    parameters = rows.parameters(processors.get("at", _identity))
+    first = list(islice(parameters, COPY_FROM))
+    if len(first) < COPY_FROM:  # a command's few rows: an INSERT is a round trip fewer
+        few = list(table_rows(first))
+        if few:
+            marks = ", ".join(["%s"] * len(few[0]))
+            with driver.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.executemany(
+                    f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", few
+                )
+        return len(few)
+    with (
+        driver.cursor() as cursor,  # type: ignore[union-attr]
+        cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in table_rows(chain(first, parameters)):
+            copy.write_row(row)
             count += 1
     return count
