@@ -128,21 +128,34 @@ def test_closing_the_database_stops_the_thread(tmp_path: Path) -> None:
 
 
 def test_a_cli_process_leaves_no_thread_behind(tmp_path: Path) -> None:
-    """``coord init`` writes (its schema and settings) and returns: the process exits
-    at once, and its threads are only the main one at exit."""
+    """``coord import`` commits (its thread started) and returns: at exit the process's
+    only thread is the main one."""
+    sample = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.jsonl"
+    db = str(tmp_path / "c.db")
     script = (
-        "import threading, sys\n"
+        "import threading\n"
         "from typer.testing import CliRunner\n"
         "from coord.cli.main import app\n"
-        f"result = CliRunner().invoke(app, ['init', '--db', {str(tmp_path / 'c.db')!r}])\n"
-        "assert result.exit_code == 0, result.output\n"
+        "from coord.store import wal_checkpoints\n"
+        "started = []\n"
+        "start = wal_checkpoints.threading.Thread.start\n"
+        "def noted(thread):\n"
+        "    started.append(thread.name)\n"
+        "    start(thread)\n"
+        "wal_checkpoints.threading.Thread.start = noted\n"
+        f"for args in (['init', '--db', {db!r}], ['import', '--db', {db!r}, {str(sample)!r}]):\n"
+        "    result = CliRunner().invoke(app, args)\n"
+        "    assert result.exit_code == 0, result.output\n"
+        "print([n for n in started if n.startswith('coord WAL')] != [])\n"
         "print(sorted(t.name for t in threading.enumerate()))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1] == "['MainThread']"
+    *_, started, threads = done.stdout.strip().splitlines()
+    assert started == "True"  # the import's commit started the thread
+    assert threads == "['MainThread']"
 
 
 def test_no_thread_for_postgresql(db_url: str) -> None:
