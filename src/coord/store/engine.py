@@ -158,8 +158,10 @@ def _announce(
     connection: Connection, cursor: Any, statement: str, parameters: Any, many: bool
 ) -> None:
     """SQLAlchemy's ``before_cursor_execute`` event, as an ``execute`` sends it (listeners
-    see every statement; without one this costs next to nothing)."""
-    connection.dispatch.before_cursor_execute(connection, cursor, statement, parameters, None, many)
+    see every statement; without one it costs a truth test)."""
+    listeners = connection.dispatch.before_cursor_execute
+    if listeners:  # an empty collection is false
+        listeners(connection, cursor, statement, parameters, None, many)
 
 
 def _wrapped(
