@@ -23,7 +23,8 @@ from coord.reports import derive_facts
 from coord.reports.facts import Facts
 from coord.reports.gaps import gap_rows_of_json
 from coord.reports.records import Meeting, Referral, Transfer
-from coord.store.bulk_rows import write_rows
+from coord.store.bulk_rows import COPY_FROM, write_rows
+from coord.store.engine import create_engine_for
 from coord.store.readmodels import _values
 from coord.store.schema import read_models_table
 from event_strategies import LONDON, event_lists
@@ -166,3 +167,48 @@ def test_an_engine_serializing_json_otherwise_stores_its_own_text(db_url: str) -
     engine.dispose()
     assert stored["prepared"] == stored["inserted"]
     assert '{"case_id": ' in stored["prepared"][0][5]
+
+
+def test_a_few_rows_are_stored_as_an_insert_stores_them(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command's few prepared rows (fewer than ``COPY_FROM``) go in by ``INSERT``, not
+    ``COPY`` on PostgreSQL (a round trip fewer), stored exactly as an ``insert()``."""
+    events = [
+        decode_event(orjson.loads(line)) for line in generated_log_bytes(scale=0.1).splitlines()
+    ]
+    count = 0
+    for end in range(1, len(events)):
+        facts = derive_facts(events[:end])
+        count = len(list(rows_of(facts, time_zone=LONDON)))
+        if 3 <= count < COPY_FROM:
+            break
+    assert 3 <= count < COPY_FROM
+    if db_url.startswith("postgresql"):
+        import psycopg
+
+        def no_copy(*_: Any, **__: Any) -> Any:
+            raise AssertionError("a few rows were written by COPY")
+
+        monkeypatch.setattr(psycopg.Cursor, "copy", no_copy)
+    engine = create_engine_for(db_url)
+    with engine.begin() as connection:
+        prepared, inserted = (read_models_table(n, f"pk_{n}") for n in ("prepared", "inserted"))
+        prepared.create(connection)
+        inserted.create(connection)
+        rows = rows_of(facts, time_zone=LONDON)
+        assert write_rows(connection, prepared, rows) == count
+        connection.execute(insert(inserted), _values(rows))
+        payload = "payload::text" if connection.dialect.name == "postgresql" else "payload"
+        columns = ", ".join(payload if c.name == "payload" else c.name for c in prepared.columns)
+        stored = {
+            name: list(
+                connection.exec_driver_sql(
+                    f"SELECT {columns} FROM {name} ORDER BY owner, kind, seq"
+                )
+            )
+            for name in ("prepared", "inserted")
+        }
+    engine.dispose()
+    assert stored["prepared"] == stored["inserted"]
+    assert len(stored["prepared"]) == count

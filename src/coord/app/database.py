@@ -53,6 +53,7 @@ class Database:
     time_zone: ZoneInfo
 
     def close(self) -> None:
+        self.store.close()
         self.engine.dispose()
 
 
@@ -62,13 +63,15 @@ def initialise(url: str, time_zone: str | None = None) -> Database:
     if path is not None and not path.parent.exists():
         raise DatabaseNotFound(f"folder {path.parent} does not exist; create it first")
     engine = create_engine_for(url)
+    store = _event_store(engine)
     try:
         upgrade(engine, time_zone)
-        database = Database(url, engine, EventStore(engine, Projector()), current_time_zone(engine))
+        database = Database(url, engine, store, current_time_zone(engine))
         if read_models_behind(database):
             rebuild(database.store)  # a log stored before the read models existed
         return database
     except BaseException:
+        store.close()
         engine.dispose()
         raise
 
@@ -85,10 +88,16 @@ def open_database(url: str) -> Database:
     try:
         check_schema(engine)
         zone = current_time_zone(engine)
-        return Database(url, engine, EventStore(engine, Projector()), zone)
+        return Database(url, engine, _event_store(engine), zone)
     except BaseException:
         engine.dispose()
         raise
+
+
+def _event_store(engine: Engine) -> EventStore:
+    """The event store of an opened database: the projections kept in every append, and
+    a SQLite file's WAL checkpointed on a thread of its own (stopped by ``close``)."""
+    return EventStore(engine, Projector(), wal_checkpoints=True)
 
 
 def read_models_behind(database: Database) -> bool:

@@ -36,7 +36,6 @@ from coord.projections.rows import RecordRow, prepared_rows, record_rows
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
 from coord.store.chain import Head
-from coord.store.integrity import chain_link
 from coord.store.log import Writer
 from coord.store.readmodels import (
     delete_rows,
@@ -139,7 +138,7 @@ class Projector:
         return (
             last is not None
             and first == last.position + 1
-            and chain_link(writer.connection, first) == last.hash
+            and writer.chain_link(first) == last.hash
         )
 
     def _project(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:

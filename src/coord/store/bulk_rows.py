@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import chain, islice
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Dialect, Table
 
 # the serializer coord's engines write JSON columns with: a payload's text made by it is
 # the text an insert of its dict stores
@@ -35,6 +37,9 @@ if TYPE_CHECKING:
 KEY_COLUMNS = ("kind", "owner", "seq", "at", "ref", "payload")
 #: rows per ``executemany``
 BATCH = 5000
+#: PostgreSQL: prepared rows at or above which they go by ``COPY`` (below, one
+#: ``executemany`` of ``INSERT``s: a ``COPY`` costs a round trip more)
+COPY_FROM = 20
 
 Processor = Callable[[Any], Any]
 #: the figure columns a row has values for, in the order of its values
@@ -118,7 +123,13 @@ def drop_derived(connection: Connection, table: Table) -> None:
 
 def _processors(connection: Connection, table: Table) -> dict[str, Processor]:
     """The bind processor of each column that has one (on this dialect)."""
-    dialect = connection.dialect
+    return _dialect_processors(connection.dialect, table)
+
+
+@lru_cache(maxsize=16)
+def _dialect_processors(dialect: Dialect, table: Table) -> dict[str, Processor]:
+    """:func:`_processors`, kept per dialect and table (a command writes a few rows: finding
+    the processors of every column cost more than writing them)."""
     found: dict[str, Processor] = {}
     for column in table.columns:
         processor = column.type.dialect_impl(dialect).bind_processor(dialect)
@@ -338,18 +349,34 @@ def _copy_prepared(
         return (*row[:5], payload, *figures)
 
     arrangements: dict[FigureNames, Callable[[tuple[Any, ...]], tuple[Any, ...]]] = {}
-    columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *FIGURE_NAMES))
-    count = 0
-    driver = connection.connection.driver_connection
-    with (
-        driver.cursor() as cursor,  # type: ignore[union-attr]
-        cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy,
-    ):
-        for names, values in rows.parameters(processors.get("at", _identity)):
+
+    def table_rows(items: Iterable[RowParameters]) -> Iterator[tuple[Any, ...]]:
+        for names, values in items:
             arranged = arrangements.get(names)
             if arranged is None:
                 arranged = arrangements[names] = arrange(names)
             row = arranged((*values, None))
-            copy.write_row(row if plain else convert(row))
+            yield row if plain else convert(row)
+
+    columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *FIGURE_NAMES))
+    count = 0
+    driver = connection.connection.driver_connection
+    parameters = rows.parameters(processors.get("at", _identity))
+    first = list(islice(parameters, COPY_FROM))
+    if len(first) < COPY_FROM:  # a command's few rows: an INSERT is a round trip fewer
+        few = list(table_rows(first))
+        if few:
+            marks = ", ".join(["%s"] * len(few[0]))
+            with driver.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.executemany(
+                    f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", few
+                )
+        return len(few)
+    with (
+        driver.cursor() as cursor,  # type: ignore[union-attr]
+        cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in table_rows(chain(first, parameters)):
+            copy.write_row(row)
             count += 1
     return count

@@ -9,13 +9,14 @@ option :data:`WRITE`, so a writing unit of work takes the database's write lock 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 #: ``Engine`` and ``Connection`` are exported so that layers above the store can name the
 #: engine and connection it hands them without importing SQLAlchemy themselves.
@@ -25,6 +26,8 @@ __all__ = [
     "Engine",
     "create_engine_for",
     "describe_url",
+    "driver_execute",
+    "driver_rows",
     "is_postgresql",
     "normalise_url",
     "sqlite_file",
@@ -113,6 +116,66 @@ def is_postgresql(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "postgresql"
 
 
+def driver_execute(
+    connection: Connection, statement: str, parameters: Sequence[Any] = (), *, many: bool = False
+) -> int:
+    """Run ``statement`` (in the driver's parameter style) on the connection's own driver
+    cursor, inside its transaction; the number of rows it changed. For the few statements
+    every command runs: SQLAlchemy's work per statement (its execution context, result
+    and events) costs several times SQLite's own. A driver error is raised as
+    SQLAlchemy's (``OperationalError``, ``IntegrityError``, ...), as ``execute`` raises it."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    _announce(connection, cursor, statement, parameters, many)
+    try:
+        if many:
+            cursor.executemany(statement, parameters)
+        else:
+            cursor.execute(statement, parameters)
+        return int(cursor.rowcount)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _wrapped(connection, statement, parameters, error) from error
+    finally:
+        cursor.close()
+
+
+def driver_rows(
+    connection: Connection, statement: str, parameters: Sequence[Any] = ()
+) -> list[Any]:
+    """The rows of a query run as :func:`driver_execute` runs a statement (values as the
+    driver gives them, untyped by SQLAlchemy)."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    _announce(connection, cursor, statement, parameters, False)
+    try:
+        cursor.execute(statement, parameters)
+        return list(cursor.fetchall())
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _wrapped(connection, statement, parameters, error) from error
+    finally:
+        cursor.close()
+
+
+def _announce(
+    connection: Connection, cursor: Any, statement: str, parameters: Any, many: bool
+) -> None:
+    """SQLAlchemy's ``before_cursor_execute`` event, as an ``execute`` sends it (listeners
+    see every statement; without one it costs a truth test)."""
+    listeners = connection.dispatch.before_cursor_execute
+    if listeners:  # an empty collection is false
+        listeners(connection, cursor, statement, parameters, None, many)
+
+
+def _wrapped(
+    connection: Connection, statement: str, parameters: Sequence[Any], error: Exception
+) -> DBAPIError:
+    """The driver's ``error`` as SQLAlchemy raises it from an ``execute``."""
+    dialect = connection.dialect
+    wrapped = DBAPIError.instance(
+        statement, parameters, error, dialect.loaded_dbapi.Error, dialect=dialect
+    )
+    assert isinstance(wrapped, DBAPIError)  # the error is one of the driver's
+    return wrapped
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Stop pysqlite from issuing BEGIN (and COMMIT before DDL) on its own.
     dbapi_connection.isolation_level = None
@@ -127,4 +190,5 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(connection: Connection) -> None:
     immediate = bool(connection.get_execution_options().get(WRITE))
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # on the driver (a failure to take the write lock is sqlite3's OperationalError)
+    driver_execute(connection, "BEGIN IMMEDIATE" if immediate else "BEGIN")

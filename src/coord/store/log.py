@@ -34,9 +34,16 @@ from sqlalchemy.sql.selectable import TextualSelect
 from coord.domain.log import Accepted, LogReader, Referrer, StoredRef
 from coord.events import Event, encode_event
 from coord.store.chain import GENESIS_HASH, Head, canonical_bytes, chain_hash
-from coord.store.engine import WRITE, create_engine_for, is_postgresql
+from coord.store.engine import (
+    WRITE,
+    create_engine_for,
+    driver_execute,
+    driver_rows,
+    is_postgresql,
+)
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
 from coord.store.schema import event_references, events
+from coord.store.wal_checkpoints import WalCheckpointer
 
 __all__ = [
     "ConcurrencyError",
@@ -315,6 +322,8 @@ _PG_REFERRERS = text(
     " ORDER BY r.position, r.ordinal"
 ).columns(events.c.event_id, events.c.stream, event_references.c.at, event_references.c.key)
 
+_PREV_HASH = select(events.c.prev_hash).where(events.c.position == bindparam("position"))
+
 #: Called inside the append transaction with the records just appended and their
 #: positions (the projections keep their read models this way, exactly once).
 AppendHook = Callable[["Writer", Sequence[Accepted], list[int]], None]
@@ -327,6 +336,8 @@ class Writer(LogSession):
         super().__init__(connection)
         self._on_append = on_append
         self._head: tuple[int, str, datetime | None] | None = None
+        #: the ``prev_hash`` of each event this unit of work appended, by position
+        self._links: dict[int, str] = {}
         self._versions: dict[str, int] = {}
         # Answers loaded in bulk by prefetch(); valid until the next append. A found event
         # is kept as its row until it is asked for (most are never decoded).
@@ -401,7 +412,7 @@ class Writer(LogSession):
             query = _PG_WANTED_QUERIES[first]
             return self._conn.execute(query, {"ids": list(ids), "streams": list(streams)})
         parameters = (_json_array(ids), _json_array(streams))
-        rows = self._conn.exec_driver_sql(_SQLITE_WANTED_QUERIES[first], parameters)
+        rows = driver_rows(self._conn, _SQLITE_WANTED_QUERIES[first], parameters)
         return [_sqlite_event_row(row) for row in rows]
 
     def referrers(self, key: str) -> list[Referrer]:
@@ -437,6 +448,14 @@ class Writer(LogSession):
     def head(self) -> Head | None:
         position, digest, _ = self._load_head()
         return Head(position, digest) if position else None
+
+    def chain_link(self, position: int) -> str | None:
+        """:func:`coord.store.integrity.chain_link`: the ``prev_hash`` stored with the event
+        at ``position``, known without a query for an event this unit of work appended."""
+        link = self._links.get(position)
+        if link is None:
+            link = self._conn.execute(_PREV_HASH, {"position": position}).scalar()
+        return link
 
     def last_recorded_at(self) -> datetime | None:
         return self._load_head()[2]
@@ -480,6 +499,7 @@ class Writer(LogSession):
         postgresql = self._postgresql
         event_rows: list[tuple[Any, ...]] = []
         reference_rows: list[tuple[Any, ...]] = []
+        links: dict[int, str] = {}
         for record in records:
             stream, version = record.stream, record.version
             current = versions[stream]
@@ -496,6 +516,7 @@ class Writer(LogSession):
                     f"than the last stored one ({last_recorded.isoformat()})"
                 )
             position += 1
+            links[position] = prev_hash
             export = encode_event(event)
             digest = chain_hash(prev_hash, canonical_bytes(position, stream, version, export))
             actor = export.get("actor")
@@ -531,6 +552,7 @@ class Writer(LogSession):
                 reference_rows.append((position, ordinal, ref.key, at))
             prev_hash, last_recorded = digest, recorded_at
         self._insert(event_rows, reference_rows, savepoint=not known_new)
+        self._links = links
         self._head = (position, prev_hash, last_recorded)
         self._versions.update(versions)
         positions = [row[0] for row in event_rows]
@@ -580,7 +602,10 @@ class Writer(LogSession):
                 f"VALUES ({', '.join([mark] * len(columns))})"
             )
             for chunk in _chunks(rows, INSERT_BATCH):
-                self._conn.exec_driver_sql(statement, list(chunk) if len(chunk) > 1 else chunk[0])
+                if len(chunk) > 1:
+                    driver_execute(self._conn, statement, chunk, many=True)
+                else:
+                    driver_execute(self._conn, statement, chunk[0])
 
     def _copy(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """PostgreSQL ``COPY ... FROM STDIN`` of the rows, on this unit of work's own
@@ -636,22 +661,41 @@ def _sqlite_instant(at: datetime) -> str:
 
 
 class EventStore:
-    """The event log of one database."""
+    """The event log of one database.
 
-    def __init__(self, engine: Engine, on_append: AppendHook | None = None) -> None:
+    ``wal_checkpoints``: on a SQLite file, checkpoint its write-ahead log on a thread of
+    its own rather than in the committing command (:mod:`coord.store.wal_checkpoints`);
+    :meth:`close` stops that thread.
+    """
+
+    def __init__(
+        self, engine: Engine, on_append: AppendHook | None = None, *, wal_checkpoints: bool = False
+    ) -> None:
         self.engine = engine
         self.on_append = on_append
+        file = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.wal_checkpointer = (
+            WalCheckpointer(file) if wal_checkpoints and file and file != ":memory:" else None
+        )
 
     @classmethod
     def from_url(cls, url: str) -> EventStore:
         return cls(create_engine_for(url))
 
+    def close(self) -> None:
+        """Stop the WAL checkpoint thread, if there is one (the engine stays open)."""
+        if self.wal_checkpointer is not None:
+            self.wal_checkpointer.close()
+
     @contextmanager
     def writing(self) -> Iterator[Writer]:
         """One unit of work in one transaction holding the append lock; commits on normal
         exit, rolls back on an exception."""
+        checkpointer = self.wal_checkpointer
         with self.engine.connect() as connection:
             connection.execution_options(**{WRITE: True})
+            if checkpointer is not None:
+                checkpointer.bound(connection.connection.dbapi_connection, connection.info)
             try:
                 transaction = connection.begin()
                 if is_postgresql(connection):
@@ -663,6 +707,8 @@ class EventStore:
                 ) from error
             with transaction:
                 yield Writer(connection, self.on_append)
+        if checkpointer is not None:
+            checkpointer.committed()
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:

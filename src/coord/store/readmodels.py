@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, insert, select, text
 
 from coord.store.bulk_rows import drop_derived, write_rows
+from coord.store.engine import driver_execute, driver_rows
 from coord.store.schema import (
     FIGURE_NAMES,
     READ_MODEL_INDEXES,
@@ -22,7 +23,6 @@ from coord.store.schema import (
     projection_checkpoints,
     read_models,
     read_models_table,
-    settings,
 )
 
 _IN_BATCH = 500
@@ -126,7 +126,9 @@ def _payloads_where(
     return found
 
 
-_TIME_ZONE = select(settings.c.value).where(settings.c.key == TIME_ZONE_KEY)
+#: reading the network's time zone, in the driver's parameter style (see :func:`_marked`):
+#: a projection that writes rows reads it in its append transaction
+_READ_TIME_ZONE = 'SELECT value FROM settings WHERE "key" = {0}'
 _CHECKPOINT = select(projection_checkpoints.c.position).where(
     projection_checkpoints.c.name == CHECKPOINT
 )
@@ -138,8 +140,8 @@ _MOVE_CHECKPOINT = "UPDATE projection_checkpoints SET position = {0} WHERE name 
 def network_time_zone(connection: Connection) -> ZoneInfo:
     """The network's time zone stored with the database, in which the read models' day
     counts are taken."""
-    value = connection.execute(_TIME_ZONE).scalar()
-    return ZoneInfo(value or DEFAULT_TIME_ZONE)
+    rows = driver_rows(connection, _marked(connection, _READ_TIME_ZONE), (TIME_ZONE_KEY,))
+    return ZoneInfo(rows[0][0] if rows and rows[0][0] else DEFAULT_TIME_ZONE)
 
 
 def checkpoint(connection: Connection) -> int:
@@ -149,10 +151,10 @@ def checkpoint(connection: Connection) -> int:
 
 
 def set_checkpoint(connection: Connection, position: int) -> None:
-    updated = connection.exec_driver_sql(
-        _marked(connection, _MOVE_CHECKPOINT), (position, CHECKPOINT)
+    updated = driver_execute(
+        connection, _marked(connection, _MOVE_CHECKPOINT), (position, CHECKPOINT)
     )
-    if updated.rowcount == 0:
+    if updated == 0:
         connection.execute(
             insert(projection_checkpoints).values(name=CHECKPOINT, position=position)
         )
@@ -190,7 +192,7 @@ def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) 
     """Delete the rows with these (owner, kind, seq) keys (one ``executemany`` through
     the driver: no statement to compile nor dict per row)."""
     if keys:
-        connection.exec_driver_sql(_marked(connection, _DELETE_ROW), list(keys))
+        driver_execute(connection, _marked(connection, _DELETE_ROW), list(keys), many=True)
 
 
 def _marked(connection: Connection, statement: str) -> str:
