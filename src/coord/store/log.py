@@ -334,6 +334,11 @@ class Writer(LogSession):
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
 
+    def stop_append_hook(self) -> None:
+        """Append without calling the append hook for the rest of this unit of work (an
+        import that re-derives the read models in bulk before it commits)."""
+        self._on_append = None
+
     def prefetch(
         self, event_ids: Iterable[str], streams: Iterable[str], keys: Iterable[str] = ()
     ) -> None:
