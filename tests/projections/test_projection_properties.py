@@ -29,6 +29,7 @@ from coord.demo.network import load_network
 from coord.events import Event, encode_event
 from coord.projections.rebuild import rebuild
 from coord.reports import REPORTS, Period, compute, compute_gaps
+from coord.store.readmodels import checkpoint
 from event_strategies import LONDON, NOW, event_lists
 
 WIDE = Period(date(2020, 1, 1), date(2030, 1, 1))
@@ -72,13 +73,12 @@ def import_log(
         )  # fmt: skip
 
 
-def stored_read_models(store: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+def stored_read_models(store: Any) -> tuple[list[tuple[Any, ...]], int]:
     """Every read-model row, every column, in key order; and the checkpoint."""
     with store.reading() as reader:
         connection = reader.connection
         rows = connection.execute(text("SELECT * FROM read_models ORDER BY owner, kind, seq"))
-        checkpoints = connection.execute(text("SELECT * FROM projection_checkpoints"))
-        return [tuple(r) for r in rows], [tuple(r) for r in checkpoints]
+        return [tuple(r) for r in rows], checkpoint(connection)
 
 
 def figures(build: Callable[[str, str | None], Any], gaps: Callable[[], Any]) -> dict[str, Any]:
