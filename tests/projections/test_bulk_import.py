@@ -167,3 +167,18 @@ def test_a_reader_during_a_bulk_import_sees_the_old_log_with_the_old_read_models
     assert seen == before
     assert events_and_checkpoint(database.store) == (2800, 2800)
     assert rows(database.store) != before
+
+
+def test_a_store_without_read_models_imports_in_bulk_without_them(db_url: str) -> None:
+    """A store without an append hook keeps no read models (a schema from before them):
+    a large import into it leaves them alone."""
+    database = initialise(db_url)
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP TABLE read_models"))
+        store = EventStore(database.engine)
+        import_files(store, [SAMPLE], time_zone=database.time_zone, on_rejection=print)
+        with store.reading() as reader:
+            assert reader.count() == 2800
+    finally:
+        database.close()

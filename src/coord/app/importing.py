@@ -100,13 +100,14 @@ def import_files(
             ledger = Ledger(writer, time_zone=time_zone, now=started, recorded_now=recorded_now)
             head = writer.head()
             logged = 0 if head is None else head.position
-            in_bulk = False
+            # whether the append hook has been stopped; and whether there was one to stop
+            # (a store without one keeps no read models)
+            switched = in_bulk = False
             for path in paths:
                 with open_input(path) as stream:
                     for chunk in _chunks(_decoded_lines(path, stream, on_progress), BATCH_SIZE):
-                        if not in_bulk and counts.imported >= BULK_PROJECTION_RATIO * logged:
-                            writer.stop_append_hook()
-                            in_bulk = True
+                        if not switched and counts.imported >= BULK_PROJECTION_RATIO * logged:
+                            switched, in_bulk = True, writer.stop_append_hook()
                         _import_chunk(writer, ledger, chunk, counts, on_rejection)
                         batch_done()
             if counts.rejected and not skip_invalid:
