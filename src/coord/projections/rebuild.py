@@ -20,14 +20,33 @@ from coord.projections.rows import rows_of
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
 from coord.store.bulk_rows import sort_indexes_in_memory
-from coord.store.log import EventStore
-from coord.store.readmodels import network_time_zone, swap_in
+from coord.store.log import EventStore, Writer
+from coord.store.readmodels import network_time_zone, replace_rows, swap_in
 from coord.store.rows import fold_stored
 
 
 def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Recompute the read models; returns (events in the log, rows written)."""
-    with collector_paused(), store.writing() as writer:
+    with store.writing() as writer:
+        return rebuild_within(writer, on_progress)
+
+
+def rebuild_within(
+    writer: Writer,
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    in_place: bool = False,
+) -> tuple[int, int]:
+    """Recompute the read models inside ``writer``'s unit of work (it commits them with
+    whatever else it wrote, e.g. an import's events); returns (events in the log, rows
+    written).
+
+    ``in_place``: replace the rows of the read models' table itself (every row deleted,
+    then the new ones inserted) instead of swapping in a fresh table. On PostgreSQL a
+    fresh table is not safe for a concurrent reader (a snapshot taken before the commit
+    finds the new table empty, not the old rows) and its swap waits for every reader of
+    the old one; rows replaced in place are seen by each reader as of its snapshot."""
+    with collector_paused():
         head = writer.head()
         last = 0 if head is None else head.position
         retracted = writer.retracted_event_ids()
@@ -43,6 +62,8 @@ def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None)
         if on_progress is not None and last > reported:
             on_progress(last - reported)
         zone = network_time_zone(writer.connection)
+        rows = rows_of(facts_of(builder), time_zone=zone)
+        if in_place:
+            return last, replace_rows(writer.connection, rows, last)
         sort_indexes_in_memory(writer.connection)
-        rows = swap_in(writer.connection, rows_of(facts_of(builder), time_zone=zone), last)
-    return last, rows
+        return last, swap_in(writer.connection, rows, last)

@@ -345,6 +345,13 @@ class Writer(LogSession):
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
 
+    def stop_append_hook(self) -> bool:
+        """Append without calling the append hook for the rest of this unit of work (an
+        import that re-derives the read models in bulk before it commits); returns
+        whether there was one."""
+        stopped, self._on_append = self._on_append is not None, None
+        return stopped
+
     def prefetch(
         self, event_ids: Iterable[str], streams: Iterable[str], keys: Iterable[str] = ()
     ) -> None:

@@ -184,6 +184,17 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
     return count
 
 
+def replace_rows(connection: Connection, rows: Iterable[ModelRow], position: int) -> int:
+    """Replace every row of the read models with ``rows``, in the table itself (unlike
+    :func:`swap_in`: a concurrent reader on PostgreSQL sees the old rows or the new ones
+    as of its snapshot, and is never waited for); returns the number of rows. Call
+    inside the writer's transaction."""
+    connection.execute(read_models.delete())
+    count = write_rows(connection, read_models, rows)
+    set_checkpoint(connection, position)
+    return count
+
+
 #: a row's delete by its key, in the driver's parameter style (see :func:`_marked`)
 _DELETE_ROW = "DELETE FROM read_models WHERE owner = {0} AND kind = {0} AND seq = {0}"
 
