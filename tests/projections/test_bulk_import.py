@@ -182,3 +182,52 @@ def test_a_store_without_read_models_imports_in_bulk_without_them(db_url: str) -
             assert reader.count() == 2800
     finally:
         database.close()
+
+
+def test_a_bulk_import_reports_the_progress_of_deriving_its_read_models(
+    database: Database, halves: tuple[Path, Path]
+) -> None:
+    """The read models derived at the end of a bulk import are reported as work of its
+    own: ``on_projecting`` hears the log's length, and its progress reaches it."""
+    first, _ = halves
+    heard: list[int] = []
+    advanced: list[int] = []
+
+    def on_projecting(events: int) -> Any:
+        heard.append(events)
+        return advanced.append
+
+    import_files(
+        database.store,
+        [first],
+        time_zone=database.time_zone,
+        on_rejection=print,
+        on_projecting=on_projecting,
+    )
+    assert heard == [1000]
+    assert sum(advanced) == 1000
+
+
+def test_an_import_projected_batch_by_batch_reports_no_bulk_projection(
+    database: Database, halves: tuple[Path, Path]
+) -> None:
+    """Ten lines onto a log of a thousand are projected as they are appended."""
+    first, rest = halves
+    run_import(database, first)
+    small = first.with_name("small.jsonl")
+    small.write_bytes(b"".join(rest.read_bytes().splitlines(keepends=True)[:10]))
+    heard: list[int] = []
+
+    def on_projecting(events: int) -> Any:
+        heard.append(events)
+        return lambda _n: None
+
+    import_files(
+        database.store,
+        [small],
+        time_zone=database.time_zone,
+        on_rejection=print,
+        on_projecting=on_projecting,
+    )
+    assert heard == []
+    assert events_and_checkpoint(database.store) == (1010, 1010)

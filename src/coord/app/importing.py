@@ -82,13 +82,16 @@ def import_files(
     recorded_now: bool = False,
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_projecting: Callable[[int], Callable[[int], None]] | None = None,
 ) -> ImportResult:
     """Import ``paths`` in order. Each invalid line goes to ``on_rejection`` as it is found.
 
     Raises :class:`ImportRejected` (after reporting every invalid line) when a line is
     invalid and ``skip_invalid`` is false; raises ``OSError`` if a file cannot be read
     (before anything is written). A large import projects in bulk
-    (:data:`BULK_PROJECTION_RATIO`).
+    (:data:`BULK_PROJECTION_RATIO`): ``on_projecting`` is then called with the number of
+    events in the log before the read models are derived from them, and returns the
+    ``advance(n)`` callback of that work's progress.
     """
     for path in paths:
         if not path.is_file():
@@ -114,7 +117,9 @@ def import_files(
                 raise _Abort
             if in_bulk and counts.imported:
                 # in place on PostgreSQL: a fresh table swapped in is not safe for readers
-                rebuild_within(writer, in_place=is_postgresql(writer.connection))
+                head = writer.head()
+                advance = on_projecting(head.position if head else 0) if on_projecting else None
+                rebuild_within(writer, advance, in_place=is_postgresql(writer.connection))
     except _Abort:
         raise ImportRejected(counts.rejected) from None
     return ImportResult(counts.imported, counts.duplicates, counts.rejected, written=True)

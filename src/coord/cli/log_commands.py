@@ -22,7 +22,7 @@ from coord.app.exporting import (
 )
 from coord.app.importing import ImportRejected, LineRejection, import_files
 from coord.cli.errors import stderr
-from coord.cli.progress import progress_bar
+from coord.cli.progress import progress_bar, progress_phases
 from coord.projections.rebuild import rebuild as rebuild_read_models
 from coord.store.chain import Head
 from coord.store.integrity import InvalidHead, format_head, parse_head
@@ -115,7 +115,7 @@ def import_(
 
     total = sum(path.stat().st_size for path in files if path.is_file())
     try:
-        with progress_bar("importing", total, in_bytes=True) as advance:
+        with progress_phases() as phase:
             result = import_files(
                 database.store,
                 files,
@@ -123,7 +123,8 @@ def import_(
                 on_rejection=on_rejection,
                 skip_invalid=skip_invalid,
                 recorded_now=recorded_now,
-                on_progress=advance,
+                on_progress=phase("importing", total, True),
+                on_projecting=lambda events: phase("deriving the read models", events, False),
             )
     except ImportRejected as rejected:
         stderr.print(
