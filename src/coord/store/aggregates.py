@@ -154,24 +154,27 @@ def groups_by(
 def steps_naming_meetings(
     connection: Connection, start: datetime, end: datetime
 ) -> dict[str, dict[str, int]]:
-    """For each meeting scheduled in [start, end) that a listing, discussion or deferral
-    names: ``listings``, ``ready_at_cutoff``, ``discussed`` and ``deferred``."""
-    meetings = (
-        select(func.substr(read_models.c.owner, _MEETING_PREFIX + 1))
-        .where(_in_period("meeting", start, end))
-        .scalar_subquery()
-    )
-    kind = read_models.c.kind
-    query = (
-        select(
-            read_models.c.ref,
-            _one(kind == "listing"),
-            _one(and_(kind == "listing", read_models.c.ready_at_cutoff == 1)),
-            _one(kind == "discussion"),
-            _one(kind == "deferral"),
-        )
-        .where(kind.in_(("listing", "discussion", "deferral")), read_models.c.ref.in_(meetings))
-        .group_by(read_models.c.ref)
+    """For each meeting scheduled in [start, end): ``listings``, ``ready_at_cutoff``,
+    ``discussed`` and ``deferred`` — the records naming it, each counted by a subquery
+    per meeting over its range of the ``(kind, ref)`` index. (One ``GROUP BY ref`` over
+    every step naming the period's meetings hashes and filters each of those records,
+    which takes the databases two to five times as long at a year's.)"""
+    meeting_id = func.substr(read_models.c.owner, _MEETING_PREFIX + 1)
+    held = select(meeting_id.label("id")).where(_in_period("meeting", start, end)).subquery()
+
+    def naming(kind: str, *, ready: bool = False) -> ColumnElement[int]:
+        step = read_models.alias(f"{kind}_ready" if ready else kind)
+        conditions = [step.c.kind == kind, step.c.ref == held.c.id]
+        if ready:
+            conditions.append(step.c.ready_at_cutoff == 1)
+        return select(func.count()).where(*conditions).scalar_subquery()
+
+    query = select(
+        held.c.id,
+        naming("listing"),
+        naming("listing", ready=True),
+        naming("discussion"),
+        naming("deferral"),
     )
     names = ("listings", "ready_at_cutoff", "discussed", "deferred")
     return {
