@@ -29,7 +29,6 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from coord.store.schema import FIGURE_NAMES, read_models
 
@@ -106,16 +105,18 @@ class Group:
 
 
 def _values_array(connection: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """An aggregate of a group's non-null values of ``column`` as one array: PostgreSQL's
-    ``array_agg`` (sorted by the server), SQLite's ``json_group_array`` (JSON text)."""
+    """An aggregate of a group's non-null values of ``column`` as one array, in no
+    particular order: PostgreSQL's ``array_agg``, SQLite's ``json_group_array`` (JSON
+    text). Unordered, so that PostgreSQL hashes the groups: an ordered aggregate makes it
+    sort every record by the key's collation first (and spill to disk at a year's
+    records), which takes longer than sorting the whole numbers here."""
     if connection.dialect.name == "postgresql":
-        return func.array_agg(aggregate_order_by(column, column)).filter(column.is_not(None))
+        return func.array_agg(column).filter(column.is_not(None))
     return func.json_group_array(column).filter(column.is_not(None))
 
 
 def _ascending(array: Any) -> list[int]:
-    """The values of a :func:`_values_array`, ascending (sorting an already sorted list
-    only checks it)."""
+    """The values of a :func:`_values_array`, sorted ascending."""
     if array is None:  # array_agg of no rows
         return []
     values: list[int] = orjson.loads(array) if isinstance(array, str | bytes) else list(array)
