@@ -29,6 +29,8 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql import Subquery
 
 from coord.store.schema import FIGURE_NAMES, read_models
 
@@ -109,14 +111,23 @@ def _values_array(connection: Connection, column: ColumnElement[Any]) -> ColumnE
     particular order: PostgreSQL's ``array_agg``, SQLite's ``json_group_array`` (JSON
     text). Unordered, so that PostgreSQL hashes the groups: an ordered aggregate makes it
     sort every record by the key's collation first (and spill to disk at a year's
-    records), which takes longer than sorting the whole numbers here."""
+    records) before sorting each group's values."""
     if connection.dialect.name == "postgresql":
         return func.array_agg(column).filter(column.is_not(None))
     return func.json_group_array(column).filter(column.is_not(None))
 
 
+def _sorted_array(grouped: Subquery) -> ColumnElement[Any]:
+    """PostgreSQL's array of a group's values (:func:`_values_array`) sorted by the
+    server, each group's apart (in memory; a third of the time sorting them here takes)."""
+    value = func.unnest(grouped.c["values"]).table_valued("value").render_derived("each")
+    ordered = aggregate_order_by(value.c.value, value.c.value)
+    return select(func.array_agg(ordered)).select_from(value).scalar_subquery()
+
+
 def _ascending(array: Any) -> list[int]:
-    """The values of a :func:`_values_array`, sorted ascending."""
+    """The values of a :func:`_values_array`, ascending (sorting an already sorted list
+    only checks it)."""
     if array is None:  # array_agg of no rows
         return []
     values: list[int] = orjson.loads(array) if isinstance(array, str | bytes) else list(array)
@@ -143,6 +154,9 @@ def groups_by(
     if values is not None:
         columns.append(_values_array(connection, _column(values)).label("values"))
     query = select(*columns).where(_in_period(kind, start, end)).group_by(key_column)
+    if values is not None and connection.dialect.name == "postgresql":
+        grouped = query.subquery("grouped")
+        query = select(*(grouped.c[c.name] for c in columns[:-1]), _sorted_array(grouped))
     found: dict[str, Group] = {}
     for row in connection.execute(query):
         counts = {
