@@ -30,6 +30,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql import Subquery
 
 from coord.store.schema import FIGURE_NAMES, read_models
 
@@ -106,11 +107,22 @@ class Group:
 
 
 def _values_array(connection: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """An aggregate of a group's non-null values of ``column`` as one array: PostgreSQL's
-    ``array_agg`` (sorted by the server), SQLite's ``json_group_array`` (JSON text)."""
+    """An aggregate of a group's non-null values of ``column`` as one array, in no
+    particular order: PostgreSQL's ``array_agg``, SQLite's ``json_group_array`` (JSON
+    text). Unordered, so that PostgreSQL hashes the groups: an ordered aggregate makes it
+    sort every record by the key's collation first (and spill to disk at a year's
+    records) before sorting each group's values."""
     if connection.dialect.name == "postgresql":
-        return func.array_agg(aggregate_order_by(column, column)).filter(column.is_not(None))
+        return func.array_agg(column).filter(column.is_not(None))
     return func.json_group_array(column).filter(column.is_not(None))
+
+
+def _sorted_array(grouped: Subquery) -> ColumnElement[Any]:
+    """PostgreSQL's array of a group's values (:func:`_values_array`) sorted by the
+    server, each group's apart (in memory; a third of the time sorting them here takes)."""
+    value = func.unnest(grouped.c["values"]).table_valued("value").render_derived("each")
+    ordered = aggregate_order_by(value.c.value, value.c.value)
+    return select(func.array_agg(ordered)).select_from(value).scalar_subquery()
 
 
 def _ascending(array: Any) -> list[int]:
@@ -142,6 +154,9 @@ def groups_by(
     if values is not None:
         columns.append(_values_array(connection, _column(values)).label("values"))
     query = select(*columns).where(_in_period(kind, start, end)).group_by(key_column)
+    if values is not None and connection.dialect.name == "postgresql":
+        grouped = query.subquery("grouped")
+        query = select(*(grouped.c[c.name] for c in columns[:-1]), _sorted_array(grouped))
     found: dict[str, Group] = {}
     for row in connection.execute(query):
         counts = {
@@ -154,24 +169,27 @@ def groups_by(
 def steps_naming_meetings(
     connection: Connection, start: datetime, end: datetime
 ) -> dict[str, dict[str, int]]:
-    """For each meeting scheduled in [start, end) that a listing, discussion or deferral
-    names: ``listings``, ``ready_at_cutoff``, ``discussed`` and ``deferred``."""
-    meetings = (
-        select(func.substr(read_models.c.owner, _MEETING_PREFIX + 1))
-        .where(_in_period("meeting", start, end))
-        .scalar_subquery()
-    )
-    kind = read_models.c.kind
-    query = (
-        select(
-            read_models.c.ref,
-            _one(kind == "listing"),
-            _one(and_(kind == "listing", read_models.c.ready_at_cutoff == 1)),
-            _one(kind == "discussion"),
-            _one(kind == "deferral"),
-        )
-        .where(kind.in_(("listing", "discussion", "deferral")), read_models.c.ref.in_(meetings))
-        .group_by(read_models.c.ref)
+    """For each meeting scheduled in [start, end): ``listings``, ``ready_at_cutoff``,
+    ``discussed`` and ``deferred`` — the records naming it, each counted by a subquery
+    per meeting over its range of the ``(kind, ref)`` index. (One ``GROUP BY ref`` over
+    every step naming the period's meetings hashes and filters each of those records,
+    which takes the databases two to five times as long at a year's.)"""
+    meeting_id = func.substr(read_models.c.owner, _MEETING_PREFIX + 1)
+    held = select(meeting_id.label("id")).where(_in_period("meeting", start, end)).subquery()
+
+    def naming(kind: str, *, ready: bool = False) -> ColumnElement[int]:
+        step = read_models.alias(f"{kind}_ready" if ready else kind)
+        conditions = [step.c.kind == kind, step.c.ref == held.c.id]
+        if ready:
+            conditions.append(step.c.ready_at_cutoff == 1)
+        return select(func.count()).where(*conditions).scalar_subquery()
+
+    query = select(
+        held.c.id,
+        naming("listing"),
+        naming("listing", ready=True),
+        naming("discussion"),
+        naming("deferral"),
     )
     names = ("listings", "ready_at_cutoff", "discussed", "deferred")
     return {
