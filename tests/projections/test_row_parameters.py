@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import create_engine, insert
+from sqlalchemy import Engine, create_engine, insert
 
 from coord.events import Event, decode_event
 from coord.projections.codec import payload_json, to_payload
@@ -140,6 +140,31 @@ def vars_of(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
+def stored_both_ways(engine: Engine, facts: Facts) -> tuple[list[Any], list[Any], int]:
+    """The rows of ``facts`` as stored by :func:`write_rows` (prepared rows) and by an
+    ``insert()`` of their values, each into a table of its own, read back in key order
+    (payloads as text); and how many rows ``write_rows`` wrote."""
+    with engine.begin() as connection:
+        prepared, inserted = (read_models_table(n, f"pk_{n}") for n in ("prepared", "inserted"))
+        prepared.create(connection)
+        inserted.create(connection)
+        rows = rows_of(facts, time_zone=LONDON)
+        written = write_rows(connection, prepared, rows)
+        connection.execute(insert(inserted), _values(rows))
+        payload = "payload::text" if connection.dialect.name == "postgresql" else "payload"
+        columns = ", ".join(payload if c.name == "payload" else c.name for c in prepared.columns)
+        stored = [
+            list(
+                connection.exec_driver_sql(
+                    f"SELECT {columns} FROM {name} ORDER BY owner, kind, seq"
+                )
+            )
+            for name in ("prepared", "inserted")
+        ]
+    engine.dispose()
+    return stored[0], stored[1], written
+
+
 def test_an_engine_serializing_json_otherwise_stores_its_own_text(db_url: str) -> None:
     """Prepared payloads are orjson's text; an engine whose JSON serializer writes other
     text (``json.dumps``: spaces after separators) stores its own, as an insert does
@@ -147,26 +172,10 @@ def test_an_engine_serializing_json_otherwise_stores_its_own_text(db_url: str) -
     lines = generated_log_bytes(scale=0.1).splitlines()
     facts = derive_facts([decode_event(orjson.loads(line)) for line in lines])
     engine = create_engine(db_url, json_serializer=json.dumps)
-    with engine.begin() as connection:
-        prepared, inserted = (read_models_table(n, f"pk_{n}") for n in ("prepared", "inserted"))
-        prepared.create(connection)
-        inserted.create(connection)
-        rows = rows_of(facts, time_zone=LONDON)
-        assert write_rows(connection, prepared, rows) == len(list(rows)) > 200
-        connection.execute(insert(inserted), _values(rows))
-        payload = "payload::text" if connection.dialect.name == "postgresql" else "payload"
-        columns = ", ".join(payload if c.name == "payload" else c.name for c in prepared.columns)
-        stored = {
-            name: list(
-                connection.exec_driver_sql(
-                    f"SELECT {columns} FROM {name} ORDER BY owner, kind, seq"
-                )
-            )
-            for name in ("prepared", "inserted")
-        }
-    engine.dispose()
-    assert stored["prepared"] == stored["inserted"]
-    assert '{"case_id": ' in stored["prepared"][0][5]
+    prepared, inserted, written = stored_both_ways(engine, facts)
+    assert written > 200
+    assert prepared == inserted
+    assert '{"case_id": ' in prepared[0][5]
 
 
 def test_a_few_rows_are_stored_as_an_insert_stores_them(
@@ -191,24 +200,7 @@ def test_a_few_rows_are_stored_as_an_insert_stores_them(
             raise AssertionError("a few rows were written by COPY")
 
         monkeypatch.setattr(psycopg.Cursor, "copy", no_copy)
-    engine = create_engine_for(db_url)
-    with engine.begin() as connection:
-        prepared, inserted = (read_models_table(n, f"pk_{n}") for n in ("prepared", "inserted"))
-        prepared.create(connection)
-        inserted.create(connection)
-        rows = rows_of(facts, time_zone=LONDON)
-        assert write_rows(connection, prepared, rows) == count
-        connection.execute(insert(inserted), _values(rows))
-        payload = "payload::text" if connection.dialect.name == "postgresql" else "payload"
-        columns = ", ".join(payload if c.name == "payload" else c.name for c in prepared.columns)
-        stored = {
-            name: list(
-                connection.exec_driver_sql(
-                    f"SELECT {columns} FROM {name} ORDER BY owner, kind, seq"
-                )
-            )
-            for name in ("prepared", "inserted")
-        }
-    engine.dispose()
-    assert stored["prepared"] == stored["inserted"]
-    assert len(stored["prepared"]) == count
+    prepared, inserted, written = stored_both_ways(create_engine_for(db_url), facts)
+    assert written == count
+    assert prepared == inserted
+    assert len(prepared) == count
