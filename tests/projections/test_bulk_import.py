@@ -5,6 +5,7 @@ the old read models or the new log with the new ones, never a mix."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -231,3 +232,28 @@ def test_an_import_projected_batch_by_batch_reports_no_bulk_projection(
     )
     assert heard == []
     assert events_and_checkpoint(database.store) == (1010, 1010)
+
+
+def test_the_ledger_is_freed_before_the_read_models_are_derived(
+    database: Database, halves: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The streams the import's ledger holds are freed before the bulk projection's fold
+    (its peak memory is the two together otherwise)."""
+    ledgers: list[weakref.ref[importing.Ledger]] = []
+    alive_at_rebuild: list[int] = []
+
+    class Recorded(importing.Ledger):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            ledgers.append(weakref.ref(self))
+
+    def rebuild_within(*args: Any, **kwargs: Any) -> tuple[int, int]:
+        alive_at_rebuild.append(sum(ledger() is not None for ledger in ledgers))
+        return real_rebuild_within(*args, **kwargs)
+
+    real_rebuild_within = importing.rebuild_within
+    monkeypatch.setattr(importing, "Ledger", Recorded)
+    monkeypatch.setattr(importing, "rebuild_within", rebuild_within)
+    run_import(database, halves[0])
+    assert len(ledgers) == 1
+    assert alive_at_rebuild == [0]
