@@ -9,7 +9,8 @@ option :data:`WRITE`, so a writing unit of work takes the database's write lock 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -124,18 +125,12 @@ def driver_execute(
     every command runs: SQLAlchemy's work per statement (its execution context, result
     and events) costs several times SQLite's own. A driver error is raised as
     SQLAlchemy's (``OperationalError``, ``IntegrityError``, ...), as ``execute`` raises it."""
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    _announce(connection, cursor, statement, parameters, many)
-    try:
+    with _driver_cursor(connection, statement, parameters, many) as cursor:
         if many:
             cursor.executemany(statement, parameters)
         else:
             cursor.execute(statement, parameters)
         return int(cursor.rowcount)
-    except connection.dialect.loaded_dbapi.Error as error:
-        raise _wrapped(connection, statement, parameters, error) from error
-    finally:
-        cursor.close()
 
 
 def driver_rows(
@@ -143,11 +138,21 @@ def driver_rows(
 ) -> list[Any]:
     """The rows of a query run as :func:`driver_execute` runs a statement (values as the
     driver gives them, untyped by SQLAlchemy)."""
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    _announce(connection, cursor, statement, parameters, False)
-    try:
+    with _driver_cursor(connection, statement, parameters, False) as cursor:
         cursor.execute(statement, parameters)
         return list(cursor.fetchall())
+
+
+@contextmanager
+def _driver_cursor(
+    connection: Connection, statement: str, parameters: Sequence[Any], many: bool
+) -> Iterator[Any]:
+    """A cursor of the connection's driver for ``statement``: announced to SQLAlchemy's
+    listeners before it runs, its driver errors raised as SQLAlchemy's, closed after."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    _announce(connection, cursor, statement, parameters, many)
+    try:
+        yield cursor
     except connection.dialect.loaded_dbapi.Error as error:
         raise _wrapped(connection, statement, parameters, error) from error
     finally:
