@@ -10,7 +10,7 @@ from store_helpers import at, site
 
 from coord.store import EventStore
 from coord.store.chain import GENESIS_HASH
-from coord.store.integrity import chain_link
+from coord.store.log import chain_link
 
 
 def test_the_chain_link_of_an_appended_event_is_known_without_a_query(

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Engine
 
 from coord.events import format_timestamp
 from coord.store.chain import GENESIS_HASH, Head, row_hash
 from coord.store.log import LogSession
 from coord.store.rows import iter_rows
-from coord.store.schema import events
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -179,13 +178,3 @@ def _check(
             f"{position - 1} ({format_timestamp(prev_recorded)})"
         )
     return None
-
-
-_PREV_HASH = select(events.c.prev_hash).where(events.c.position == bindparam("position"))
-
-
-def chain_link(connection: Connection, position: int) -> str | None:
-    """The ``prev_hash`` stored with the event at ``position`` (None when there is none):
-    the hash of the log up to the event before it."""
-    value: str | None = connection.execute(_PREV_HASH, {"position": position}).scalar()
-    return value

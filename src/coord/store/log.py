@@ -324,6 +324,14 @@ _PG_REFERRERS = text(
 
 _PREV_HASH = select(events.c.prev_hash).where(events.c.position == bindparam("position"))
 
+
+def chain_link(connection: Connection, position: int) -> str | None:
+    """The ``prev_hash`` stored with the event at ``position`` (None when there is none):
+    the hash of the log up to the event before it."""
+    value: str | None = connection.execute(_PREV_HASH, {"position": position}).scalar()
+    return value
+
+
 #: Called inside the append transaction with the records just appended and their
 #: positions (the projections keep their read models this way, exactly once).
 AppendHook = Callable[["Writer", Sequence[Accepted], list[int]], None]
@@ -336,8 +344,8 @@ class Writer(LogSession):
         super().__init__(connection)
         self._on_append = on_append
         self._head: tuple[int, str, datetime | None] | None = None
-        #: the ``prev_hash`` of each event this unit of work appended, by position
-        self._links: dict[int, str] = {}
+        #: (position, ``prev_hash``) of the first event of this unit of work's last append
+        self._first_link: tuple[int, str] | None = None
         self._versions: dict[str, int] = {}
         # Answers loaded in bulk by prefetch(); valid until the next append. A found event
         # is kept as its row until it is asked for (most are never decoded).
@@ -457,12 +465,12 @@ class Writer(LogSession):
         return Head(position, digest) if position else None
 
     def chain_link(self, position: int) -> str | None:
-        """:func:`coord.store.integrity.chain_link`: the ``prev_hash`` stored with the event
-        at ``position``, known without a query for an event this unit of work appended."""
-        link = self._links.get(position)
-        if link is None:
-            link = self._conn.execute(_PREV_HASH, {"position": position}).scalar()
-        return link
+        """:func:`chain_link`, known without a query for the first event of this unit of
+        work's last append (the projector asks it of every append)."""
+        first = self._first_link
+        if first is not None and first[0] == position:
+            return first[1]
+        return chain_link(self._conn, position)
 
     def last_recorded_at(self) -> datetime | None:
         return self._load_head()[2]
@@ -506,7 +514,7 @@ class Writer(LogSession):
         postgresql = self._postgresql
         event_rows: list[tuple[Any, ...]] = []
         reference_rows: list[tuple[Any, ...]] = []
-        links: dict[int, str] = {}
+        first_link = (position + 1, prev_hash)
         for record in records:
             stream, version = record.stream, record.version
             current = versions[stream]
@@ -523,7 +531,6 @@ class Writer(LogSession):
                     f"than the last stored one ({last_recorded.isoformat()})"
                 )
             position += 1
-            links[position] = prev_hash
             export = encode_event(event)
             digest = chain_hash(prev_hash, canonical_bytes(position, stream, version, export))
             actor = export.get("actor")
@@ -559,7 +566,7 @@ class Writer(LogSession):
                 reference_rows.append((position, ordinal, ref.key, at))
             prev_hash, last_recorded = digest, recorded_at
         self._insert(event_rows, reference_rows, savepoint=not known_new)
-        self._links = links
+        self._first_link = first_link
         self._head = (position, prev_hash, last_recorded)
         self._versions.update(versions)
         positions = [row[0] for row in event_rows]
