@@ -40,6 +40,7 @@ from coord.store.engine import (
     driver_execute,
     driver_rows,
     is_postgresql,
+    sqlite_file,
 )
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
 from coord.store.schema import event_references, events
@@ -687,10 +688,8 @@ class EventStore:
     ) -> None:
         self.engine = engine
         self.on_append = on_append
-        file = engine.url.database if engine.dialect.name == "sqlite" else None
-        self.wal_checkpointer = (
-            WalCheckpointer(file) if wal_checkpoints and file and file != ":memory:" else None
-        )
+        file = sqlite_file(engine.url.render_as_string()) if wal_checkpoints else None
+        self.wal_checkpointer = WalCheckpointer(file) if file else None
 
     @classmethod
     def from_url(cls, url: str) -> EventStore:
