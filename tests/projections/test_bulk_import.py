@@ -6,7 +6,7 @@ the old read models or the new log with the new ones, never a mix."""
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,18 @@ def halves(tmp_path: Path) -> tuple[Path, Path]:
     return first, rest
 
 
-def run_import(database: Database, *paths: Path) -> None:
-    import_files(database.store, list(paths), time_zone=database.time_zone, on_rejection=print)
+def run_import(
+    database: Database,
+    *paths: Path,
+    on_projecting: Callable[[int], Callable[[int], None]] | None = None,
+) -> None:
+    import_files(
+        database.store,
+        list(paths),
+        time_zone=database.time_zone,
+        on_rejection=print,
+        on_projecting=on_projecting,
+    )
 
 
 def rows(store: EventStore) -> dict[RowKey, Any]:
@@ -198,13 +208,7 @@ def test_a_bulk_import_reports_the_progress_of_deriving_its_read_models(
         heard.append(events)
         return advanced.append
 
-    import_files(
-        database.store,
-        [first],
-        time_zone=database.time_zone,
-        on_rejection=print,
-        on_projecting=on_projecting,
-    )
+    run_import(database, first, on_projecting=on_projecting)
     assert heard == [1000]
     assert sum(advanced) == 1000
 
@@ -223,13 +227,7 @@ def test_an_import_projected_batch_by_batch_reports_no_bulk_projection(
         heard.append(events)
         return lambda _n: None
 
-    import_files(
-        database.store,
-        [small],
-        time_zone=database.time_zone,
-        on_rejection=print,
-        on_projecting=on_projecting,
-    )
+    run_import(database, small, on_projecting=on_projecting)
     assert heard == []
     assert events_and_checkpoint(database.store) == (1010, 1010)
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,15 +36,23 @@ def _wait_for(condition: object, seconds: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def _store(path: Path, **options: float) -> EventStore:
+@contextmanager
+def _checkpointed(path: Path, **options: float) -> Iterator[tuple[EventStore, WalCheckpointer]]:
+    """A store of a new database at ``path`` and its checkpointer (``options``: when its
+    thread checkpoints); closed and its engine disposed after."""
     engine = create_engine_for(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()  # its last connection closed: the schema is in the file
     store = EventStore(engine, wal_checkpoints=True)
     assert store.wal_checkpointer is not None
     # tests choose when the thread checkpoints
-    store.wal_checkpointer = WalCheckpointer(str(path), **options)  # type: ignore[arg-type]
-    return store
+    checkpointer = WalCheckpointer(str(path), **options)  # type: ignore[arg-type]
+    store.wal_checkpointer = checkpointer
+    try:
+        yield store, checkpointer
+    finally:
+        store.close()
+        engine.dispose()
 
 
 def _append_sites(store: EventStore, first: int, count: int) -> None:
@@ -61,10 +71,7 @@ def _stored_in_file(path: Path, copy: Path) -> int:
 
 def test_the_thread_checkpoints_the_commits_into_the_database_file(tmp_path: Path) -> None:
     path = tmp_path / "coord.db"
-    store = _store(path, commits_per_checkpoint=5, idle_seconds=60)
-    checkpointer = store.wal_checkpointer
-    assert checkpointer is not None
-    try:
+    with _checkpointed(path, commits_per_checkpoint=5, idle_seconds=60) as (store, checkpointer):
         _append_sites(store, 0, 4)
         time.sleep(0.1)
         assert checkpointer.checkpoints == 0  # not due yet (and the writer's bound is far)
@@ -75,36 +82,25 @@ def test_the_thread_checkpoints_the_commits_into_the_database_file(tmp_path: Pat
         busy, frames, copied = checkpointer.last
         assert busy == 0 and frames > 0 and copied == frames
         assert _stored_in_file(path, tmp_path / "after.db") == 5
-    finally:
-        store.close()
-        store.engine.dispose()
     assert not checkpointer.running
 
 
 def test_an_idle_writer_s_commits_are_checkpointed(tmp_path: Path) -> None:
     path = tmp_path / "coord.db"
-    store = _store(path, commits_per_checkpoint=1000, idle_seconds=0.05)
-    checkpointer = store.wal_checkpointer
-    assert checkpointer is not None
-    try:
+    with _checkpointed(path, commits_per_checkpoint=1000, idle_seconds=0.05) as (
+        store,
+        checkpointer,
+    ):
         _append_sites(store, 0, 1)
         _wait_for(lambda: checkpointer.checkpoints == 1)
         assert _stored_in_file(path, tmp_path / "copy.db") == 1
-    finally:
-        store.close()
-        store.engine.dispose()
 
 
 def test_the_writer_s_own_automatic_checkpoint_is_raised_to_the_bound(tmp_path: Path) -> None:
     path = tmp_path / "coord.db"
-    store = _store(path)
-    try:
-        with store.writing() as writer:
-            setting = writer.connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
-        assert setting == WAL_BOUND_PAGES
-    finally:
-        store.close()
-        store.engine.dispose()
+    with _checkpointed(path) as (store, _), store.writing() as writer:
+        setting = writer.connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    assert setting == WAL_BOUND_PAGES
     plain = EventStore(create_engine_for(f"sqlite:///{path}"))
     try:
         with plain.writing() as writer:  # without the thread: SQLite's default
