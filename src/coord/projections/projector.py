@@ -19,7 +19,14 @@ read models hold the log up to there).
 
 The folds outlive a unit of work only while the log stays the one last projected (the
 next append starts right after that head, and the hash chain links it to it); when
-another process has appended, they are dropped.
+another process has appended, they are dropped. Another process's rebuild (``coord
+rebuild``, or ``coord init`` with a new time zone) leaves them holding: it writes the same
+records (the rows compared are records; the time zone, read in each unit of work, only
+makes their day counts when written).
+
+The checkpoint moves only from the position before the append: read models behind the
+log (a migration or a new time zone removes the checkpoint until ``coord init`` rebuilds
+them; or a store without this hook appended) are not projected, and stay behind.
 """
 
 from __future__ import annotations
@@ -38,11 +45,11 @@ from coord.reports.fold import FOLDED_TYPES
 from coord.store.chain import Head
 from coord.store.log import Writer
 from coord.store.readmodels import (
+    advance_checkpoint,
     delete_rows,
     insert_rows,
     network_time_zone,
     refs_of_owners,
-    set_checkpoint,
 )
 from coord.store.subject_events import StreamRow, stored_events_of_streams
 
@@ -119,11 +126,15 @@ class Projector:
         self._projected = None
         self._batch_start = positions[0]
         try:
+            if not advance_checkpoint(writer.connection, positions[0] - 1, positions[-1]):
+                # the read models are behind the log (stale until rebuilt): left so
+                self._subjects.clear()
+                self._writer = None
+                return
             # an event of a type the fold does not read changes no row
             read = [i for i, record in enumerate(records) if record.event.type in _READ_TYPES]
             if read:
                 self._project(writer, [records[i] for i in read], [positions[i] for i in read])
-            set_checkpoint(writer.connection, positions[-1])
         except BaseException:
             self._writer = None
             raise
