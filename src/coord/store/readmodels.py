@@ -160,27 +160,6 @@ def set_checkpoint(connection: Connection, position: int) -> None:
         )
 
 
-#: moving the checkpoint on from where an append found it, in the driver's parameter style
-_ADVANCE_CHECKPOINT = (
-    "UPDATE projection_checkpoints SET position = {0} WHERE name = {0} AND position = {0}"
-)
-
-
-def advance_checkpoint(connection: Connection, before: int, position: int) -> bool:
-    """Move the checkpoint to ``position`` if it is at ``before`` (the read models hold
-    the log up to the event before an append); returns whether it moved. A checkpoint
-    elsewhere, or none (``coord init`` removes it when a migration or a new time zone
-    makes the rows stale), stays: the read models are behind until rebuilt, and an
-    append must not mark them current. One statement, as :func:`set_checkpoint`."""
-    marked = _marked(connection, _ADVANCE_CHECKPOINT)
-    if driver_execute(connection, marked, (position, CHECKPOINT, before)):
-        return True
-    if before == 0:  # the log's first events: there was nothing to be behind
-        set_checkpoint(connection, position)
-        return True
-    return False
-
-
 def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> int:
     """Fill a fresh table with ``rows`` and swap it in for the read models; returns the
     number of rows. Call inside the writer's transaction: a failure leaves the old ones."""
@@ -225,6 +204,27 @@ def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) 
     the driver: no statement to compile nor dict per row)."""
     if keys:
         driver_execute(connection, _marked(connection, _DELETE_ROW), list(keys), many=True)
+
+
+#: moving the checkpoint on from where an append found it, in the driver's parameter style
+_ADVANCE_CHECKPOINT = (
+    "UPDATE projection_checkpoints SET position = {0} WHERE name = {0} AND position = {0}"
+)
+
+
+def advance_checkpoint(connection: Connection, before: int, position: int) -> bool:
+    """Move the checkpoint to ``position`` if it is at ``before`` (the read models hold
+    the log up to the event before an append); returns whether it moved. A checkpoint
+    elsewhere, or none (``coord init`` removes it when a migration or a new time zone
+    makes the rows stale), stays: the read models are behind until rebuilt, and an
+    append must not mark them current. One statement, as :func:`set_checkpoint`."""
+    marked = _marked(connection, _ADVANCE_CHECKPOINT)
+    if driver_execute(connection, marked, (position, CHECKPOINT, before)):
+        return True
+    if before == 0:  # the log's first events: there was nothing to be behind
+        set_checkpoint(connection, position)
+        return True
+    return False
 
 
 def _marked(connection: Connection, statement: str) -> str:
