@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
+from coord.app import importing
 from coord.app.database import Database, initialise, read_models_behind
 from coord.app.importing import import_files
 from coord.app.recording import record
@@ -48,20 +49,31 @@ def _started(database: Database, tmp_path: Path) -> list[bytes]:
     return lines[three_quarters:]
 
 
-@pytest.mark.parametrize("change", ["time zone", "rebuild"])
+@pytest.mark.parametrize("change", ["time zone", "rebuild", "import"])
 def test_commands_after_another_process_rebuilt_the_read_models_equal_a_rebuild(
-    db_url_factory: Callable[[], str], tmp_path: Path, change: str
+    db_url_factory: Callable[[], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: str,
 ) -> None:
-    """``coord init --tz`` (the rows rebuilt in the new zone) or ``coord rebuild`` by
-    another process, between two commands of a long-lived store."""
+    """``coord init --tz`` (the rows rebuilt in the new zone), ``coord rebuild`` or an
+    import deriving the read models in bulk (in its own transaction, after its appends)
+    by another process, between two commands of a long-lived store."""
     url = db_url_factory()
     with opened(url) as first:
         rest = _started(first, tmp_path)
         if change == "time zone":
             initialise(url, OTHER_ZONE).close()
-        else:
+        elif change == "rebuild":
             with opened(url) as second:
                 rebuild(second.store)
+        else:
+            monkeypatch.setattr(importing, "BULK_PROJECTION_RATIO", 0)
+            path = tmp_path / "more.jsonl"
+            path.write_bytes(b"\n".join(rest[:40]) + b"\n")
+            with opened(url) as second:
+                import_files(second.store, [path], time_zone=LONDON, on_rejection=_fail)
+            rest = rest[40:]
         _record(first, rest)
         assert_equals_rebuild(first)
 
