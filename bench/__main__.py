@@ -1,5 +1,8 @@
 """``python -m bench``: coord's speed side by side with its baselines, in one run, on
-SQLite and PostgreSQL, printed as one table per database and a cost-growth table.
+SQLite and PostgreSQL, printed as one table per database and two cost-growth tables of
+the reports: by population (``--sizes``: a year of a bigger and bigger network) and by
+history length (``--history``: the same network's log over more and more years, the
+reports timed over the same latest month and year).
 
 For each size the log is made by the demo generator (cached in ``--cache``); its last
 ``--commands`` lines are split off and recorded one command at a time. Every figure is
@@ -26,7 +29,13 @@ from typing import Any
 
 import orjson
 
-from bench.data import BenchLog, prepare
+from bench.data import (
+    HISTORY_SCALE,
+    BenchLog,
+    history_generated,
+    history_periods,
+    prepare,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the report periods timed: a month (the reports' usual period) and the whole year
@@ -181,6 +190,55 @@ def measure(backend: Backend, log: BenchLog, runs: int, report_runs: int) -> Siz
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryLog:
+    """One log of the history curve: ``years`` of the same network."""
+
+    years: int
+    path: Path
+    events: int
+
+
+@dataclass
+class HistoryResult:
+    log: HistoryLog
+    #: report (and ``gaps``) -> period label (``month``, ``year``) -> median ms
+    ms: dict[str, dict[str, float]]
+    import_seconds: float
+
+
+def history_log(years: int, cache: Path) -> HistoryLog:
+    path = history_generated(years, cache)
+    with path.open("rb") as source:
+        events = sum(1 for _ in source)
+    return HistoryLog(years, path, events)
+
+
+def measure_history(backend: Backend, log: HistoryLog, report_runs: int) -> HistoryResult:
+    """The whole log imported once (untimed here), then each report over the latest
+    month and year."""
+    tag = f"history-{log.years}y"
+    print(f"  [{backend.label} history {log.years}y] import and reports", file=sys.stderr,
+          flush=True)  # fmt: skip
+    url = backend.fresh(tag)
+    try:
+        imported = run_task("import", url=url, file=str(log.path))
+        timed = run_task("reports", url=url, periods=history_periods(log.years), runs=report_runs)
+    finally:
+        backend.drop(url)
+    return HistoryResult(log, timed["ms"], imported["seconds"])
+
+
+def parse_history(text: str) -> list[int]:
+    """``--history``: comma-separated whole years, ascending and distinct ("" for none)."""
+    if not text.strip() or text.strip() == "none":
+        return []
+    years = sorted({int(y) for y in text.split(",")})
+    if years[0] < 1:
+        raise SystemExit("--history: years are whole numbers from 1")
+    return years
+
+
 # --- the table ---------------------------------------------------------------------------
 
 
@@ -263,6 +321,30 @@ def growth(backend: Backend, results: list[SizeResult]) -> str:
     return "\n".join(lines)
 
 
+def history_growth(backend: Backend, results: list[HistoryResult]) -> str:
+    """Report latency (ms) by history length over the same latest month and year: flat
+    when a period's report costs the same whatever lies before it. The last column is
+    the longest history's over the shortest's (the worse of month and year)."""
+    if not results:
+        return ""
+    periods = history_periods(results[0].log.years)
+    month, year = periods["month"][0][:7], periods["year"]
+    head = [f"{r.log.years} y, {r.log.events:,}" for r in results]
+    lines = [
+        f"== {backend.label}: report latency in ms by history length (the same network, "
+        f"scale {HISTORY_SCALE:g}; month {month} / year {year[0]} to {year[1]})",
+        f"{'report':<14}" + "".join(f"{h:>20}" for h in head) + f"{'longest/shortest':>18}",
+    ]
+    for name in REPORT_NAMES:
+        cells = [f"{r.ms['month'][name]:.1f} / {r.ms['year'][name]:.1f}" for r in results]
+        first, last = results[0].ms, results[-1].ms
+        ratio = max(last[p][name] / max(first[p][name], 0.01) for p in ("month", "year"))
+        lines.append(f"{name:<14}" + "".join(f"{c:>20}" for c in cells) + f"{ratio:>17.2f}x")
+    imports = "".join(f"{r.log.events / r.import_seconds:>20,.0f}" for r in results)
+    lines.append(f"{'import, ev/s':<14}" + imports)
+    return "\n".join(lines)
+
+
 def machine() -> str:
     cpu = platform.processor() or "?"
     try:
@@ -288,10 +370,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="repeated runs of import and rebuild")
     parser.add_argument("--report-runs", type=int, default=5, help="timed runs of each report")
     parser.add_argument("--commands", type=int, default=200, help="single commands timed")
+    parser.add_argument("--history", default="1,3", type=parse_history,
+                        help="comma-separated history lengths in years of the same network "
+                        f"(scale {HISTORY_SCALE:g}, ~100k events a year), timed over the "
+                        "latest month and year; 9 adds ~75 s per database; '' for none "
+                        "(default: 1,3)")  # fmt: skip
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder keeping generated logs between runs (default: a temporary one)")  # fmt: skip
     args = parser.parse_args()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     databases = [d.strip() for d in args.databases.split(",")]
     print(machine())
     with tempfile.TemporaryDirectory(prefix="coord-bench-") as folder:
@@ -302,6 +389,10 @@ def main() -> None:
         for size in sizes:
             print(f"  generating {size:,} events", file=sys.stderr, flush=True)
             logs.append(prepare(size, cache, work, args.commands))
+        histories = []
+        for years in args.history:
+            print(f"  generating {years} years of history", file=sys.stderr, flush=True)
+            histories.append(history_log(years, cache))
         for database in databases:
             with _backend(database, work) as backend:
                 if isinstance(backend, str):
@@ -311,10 +402,15 @@ def main() -> None:
                 for log in logs:
                     runs = args.runs if log.size < LARGE else 1
                     results.append(measure(backend, log, runs, args.report_runs))
-                print()
-                print(table(backend, results, args.runs))
-                print()
-                print(growth(backend, results))
+                if results:
+                    print()
+                    print(table(backend, results, args.runs))
+                    print()
+                    print(growth(backend, results))
+                timed = [measure_history(backend, h, args.report_runs) for h in histories]
+                if timed:
+                    print()
+                    print(history_growth(backend, timed))
                 sys.stdout.flush()
         shutil.rmtree(work / "dbs", ignore_errors=True)
 

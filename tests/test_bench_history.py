@@ -1,0 +1,99 @@
+"""The benchmark's history curve: which logs it makes, which periods it times, its table
+(the bench's own logic; no timings are asserted)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import date
+from pathlib import Path
+
+import orjson
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import data
+from bench.__main__ import (
+    REPORT_NAMES,
+    HistoryLog,
+    HistoryResult,
+    SqliteBackend,
+    history_growth,
+    parse_history,
+)
+
+from coord.demo.generator import generate
+from coord.demo.network import load_network
+
+
+def test_every_history_ends_where_the_population_logs_end() -> None:
+    assert date(2026, 11, 1) == data.HISTORY_END
+    assert data.history_start(1) == data.START  # one year is the population curve's log
+    assert data.history_start(3) == date(2023, 11, 1)
+    assert data.history_start(9) == date(2017, 11, 1)
+    with pytest.raises(ValueError):
+        data.history_start(0)
+
+
+def test_one_year_of_history_is_the_100k_population_log() -> None:
+    """So a cache holding the 100k log already holds the first history log."""
+    population = data.log_name(data.scale_for(100_000), data.MONTHS, data.START)
+    history = data.log_name(data.HISTORY_SCALE, 12, data.history_start(1))
+    assert population == history == "log-seed1-scale1.6-12m-2025-11-01.jsonl"
+
+
+def test_the_periods_are_the_latest_month_and_year_whatever_the_length() -> None:
+    expected = {"month": ["2026-10-01", "2026-11-01"], "year": ["2025-11-01", "2026-11-01"]}
+    for years in (1, 3, 9):
+        assert data.history_periods(years) == expected
+
+
+def test_history_flag() -> None:
+    assert parse_history("1,3,9") == [1, 3, 9]
+    assert parse_history("9, 1,3,3") == [1, 3, 9]
+    assert parse_history("") == []
+    assert parse_history("none") == []
+    with pytest.raises(SystemExit):
+        parse_history("0,3")
+
+
+def test_history_table_shows_each_length_and_the_growth(tmp_path: Path) -> None:
+    def result(years: int, events: int, ms: float) -> HistoryResult:
+        timings = {name: ms for name in REPORT_NAMES}
+        log = HistoryLog(years, tmp_path / f"{years}.jsonl", events)
+        return HistoryResult(log, {"month": timings, "year": timings}, 10.0)
+
+    text = history_growth(
+        SqliteBackend(tmp_path), [result(1, 100_000, 2.0), result(9, 900_000, 3.0)]
+    )
+    lines = text.splitlines()
+    assert "by history length" in lines[0]
+    assert "month 2026-10 / year 2025-11-01 to 2026-11-01" in lines[0]
+    assert "1 y, 100,000" in lines[1] and "9 y, 900,000" in lines[1]
+    gaps = next(line for line in lines if line.startswith("gaps"))
+    assert gaps.split()[1:] == ["2.0", "/", "2.0", "3.0", "/", "3.0", "1.50x"]
+    assert history_growth(SqliteBackend(tmp_path), []) == ""
+
+
+def test_many_years_of_the_demo_network_stay_sensible() -> None:
+    """Years of generated history: ids never repeat, NHS numbers never repeat, every
+    pathway keeps its weekly meetings to the end, and the protocol revision is published
+    once."""
+    out = io.BytesIO()
+    generate(load_network(), seed=3, months=40, out=out, scale=0.05, start=date(2020, 1, 6))
+    events = [orjson.loads(line) for line in out.getvalue().splitlines()]
+    kinds: dict[str, list[dict[str, object]]] = {}
+    for event in events:
+        kinds.setdefault(event["type"], []).append(event["data"])
+    ids = [e["event_id"] for e in events]
+    assert len(ids) == len(set(ids))
+    patients = [d["patient_id"] for d in kinds["PatientRegistered"]]
+    assert len(patients) == len(set(patients))
+    nhs = [d["nhs_number"] for d in kinds["PatientRegistered"] if d.get("nhs_number")]
+    assert len(nhs) == len(set(nhs))
+    meetings = [str(d["scheduled_for"]) for d in kinds["MeetingScheduled"]]
+    assert max(meetings) >= "2023-04"
+    assert len(kinds["ProtocolPublished"]) == len(load_network().pathways) + 1
+    recorded = [e["recorded_at"] for e in events]
+    assert recorded == sorted(recorded)
