@@ -214,19 +214,48 @@ def history_log(years: int, cache: Path) -> HistoryLog:
     return HistoryLog(years, path, events)
 
 
-def measure_history(backend: Backend, log: HistoryLog, report_runs: int) -> HistoryResult:
-    """The whole log imported once (untimed here), then each report over the latest
-    month and year."""
-    tag = f"history-{log.years}y"
-    print(f"  [{backend.label} history {log.years}y] import and reports", file=sys.stderr,
-          flush=True)  # fmt: skip
-    url = backend.fresh(tag)
+#: rounds of report timings on the history logs, taken in turn (forwards, then backwards)
+#: so that the machine's load falls on every length alike
+HISTORY_ROUNDS = 3
+
+
+def measure_history(
+    backend: Backend, logs: list[HistoryLog], report_runs: int
+) -> list[HistoryResult]:
+    """Each log imported whole once (into a database of its own, kept until every length
+    is timed), then each report over the latest month and year: the median of
+    ``HISTORY_ROUNDS`` rounds' medians, the lengths taken in turn in every round."""
+    if not logs:
+        return []
+    urls: dict[int, str] = {}
+    seconds: dict[int, float] = {}
+    rounds: dict[int, list[dict[str, dict[str, float]]]] = {log.years: [] for log in logs}
     try:
-        imported = run_task("import", url=url, file=str(log.path))
-        timed = run_task("reports", url=url, periods=history_periods(log.years), runs=report_runs)
+        for log in logs:
+            print(f"  [{backend.label} history {log.years}y] import", file=sys.stderr, flush=True)
+            urls[log.years] = backend.fresh(f"history-{log.years}y")
+            seconds[log.years] = run_task("import", url=urls[log.years], file=str(log.path))[
+                "seconds"
+            ]
+        for number in range(HISTORY_ROUNDS):
+            print(f"  [{backend.label} history] reports, round {number + 1}/{HISTORY_ROUNDS}",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            for log in logs if number % 2 == 0 else logs[::-1]:
+                periods = history_periods(log.years)
+                timed = run_task("reports", url=urls[log.years], periods=periods, runs=report_runs)
+                rounds[log.years].append(timed["ms"])
     finally:
-        backend.drop(url)
-    return HistoryResult(log, timed["ms"], imported["seconds"])
+        for url in urls.values():
+            backend.drop(url)
+    return [HistoryResult(log, median_of(rounds[log.years]), seconds[log.years]) for log in logs]
+
+
+def median_of(rounds: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Each figure's median over the rounds."""
+    return {
+        period: {name: statistics.median(r[period][name] for r in rounds) for name in figures}
+        for period, figures in rounds[0].items()
+    }
 
 
 def parse_history(text: str) -> list[int]:
@@ -324,7 +353,7 @@ def growth(backend: Backend, results: list[SizeResult]) -> str:
 def history_growth(backend: Backend, results: list[HistoryResult]) -> str:
     """Report latency (ms) by history length over the same latest month and year: flat
     when a period's report costs the same whatever lies before it. The last column is
-    the longest history's over the shortest's (the worse of month and year)."""
+    the longest history's latency over the shortest's (month / year)."""
     if not results:
         return ""
     periods = history_periods(results[0].log.years)
@@ -333,13 +362,14 @@ def history_growth(backend: Backend, results: list[HistoryResult]) -> str:
     lines = [
         f"== {backend.label}: report latency in ms by history length (the same network, "
         f"scale {HISTORY_SCALE:g}; month {month} / year {year[0]} to {year[1]})",
-        f"{'report':<14}" + "".join(f"{h:>20}" for h in head) + f"{'longest/shortest':>18}",
+        f"{'report':<14}" + "".join(f"{h:>20}" for h in head) + f"{'longest/shortest':>20}",
     ]
+    first, last = results[0].ms, results[-1].ms
     for name in REPORT_NAMES:
         cells = [f"{r.ms['month'][name]:.1f} / {r.ms['year'][name]:.1f}" for r in results]
-        first, last = results[0].ms, results[-1].ms
-        ratio = max(last[p][name] / max(first[p][name], 0.01) for p in ("month", "year"))
-        lines.append(f"{name:<14}" + "".join(f"{c:>20}" for c in cells) + f"{ratio:>17.2f}x")
+        ratios = [last[p][name] / max(first[p][name], 0.01) for p in ("month", "year")]
+        growth = f"{ratios[0]:.2f}x / {ratios[1]:.2f}x"
+        lines.append(f"{name:<14}" + "".join(f"{c:>20}" for c in cells) + f"{growth:>20}")
     imports = "".join(f"{r.log.events / r.import_seconds:>20,.0f}" for r in results)
     lines.append(f"{'import, ev/s':<14}" + imports)
     return "\n".join(lines)
@@ -407,7 +437,7 @@ def main() -> None:
                     print(table(backend, results, args.runs))
                     print()
                     print(growth(backend, results))
-                timed = [measure_history(backend, h, args.report_runs) for h in histories]
+                timed = measure_history(backend, histories, args.report_runs)
                 if timed:
                     print()
                     print(history_growth(backend, timed))

@@ -7,12 +7,14 @@ import io
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import bench.__main__ as main
 from bench import data
 from bench.__main__ import (
     REPORT_NAMES,
@@ -20,6 +22,7 @@ from bench.__main__ import (
     HistoryResult,
     SqliteBackend,
     history_growth,
+    median_of,
     parse_history,
 )
 
@@ -72,8 +75,63 @@ def test_history_table_shows_each_length_and_the_growth(tmp_path: Path) -> None:
     assert "month 2026-10 / year 2025-11-01 to 2026-11-01" in lines[0]
     assert "1 y, 100,000" in lines[1] and "9 y, 900,000" in lines[1]
     gaps = next(line for line in lines if line.startswith("gaps"))
-    assert gaps.split()[1:] == ["2.0", "/", "2.0", "3.0", "/", "3.0", "1.50x"]
+    assert gaps.split()[1:] == ["2.0", "/", "2.0", "3.0", "/", "3.0", "1.50x", "/", "1.50x"]
     assert history_growth(SqliteBackend(tmp_path), []) == ""
+
+
+def test_history_figures_are_the_median_of_the_rounds() -> None:
+    rounds = [
+        {"month": {"gaps": 1.0, "meetings": 9.0}, "year": {"gaps": 5.0, "meetings": 2.0}},
+        {"month": {"gaps": 3.0, "meetings": 1.0}, "year": {"gaps": 4.0, "meetings": 2.0}},
+        {"month": {"gaps": 2.0, "meetings": 2.0}, "year": {"gaps": 9.0, "meetings": 1.0}},
+    ]
+    assert median_of(rounds) == {
+        "month": {"gaps": 2.0, "meetings": 2.0},
+        "year": {"gaps": 5.0, "meetings": 2.0},
+    }
+
+
+class FakeBackend(SqliteBackend):
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        self.made: list[str] = []
+        self.dropped: list[str] = []
+
+    def fresh(self, tag: str) -> str:
+        self.made.append(tag)
+        return tag
+
+    def drop(self, url: str) -> None:
+        self.dropped.append(url)
+
+
+def test_history_imports_each_log_once_and_takes_the_lengths_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def run_task(name: str, **arguments: Any) -> dict[str, Any]:
+        calls.append((name, arguments["url"]))
+        if name == "import":
+            return {"seconds": 2.0, "events": 100}
+        ms = float(len(calls))
+        figures = {n: ms for n in REPORT_NAMES}
+        return {"ms": {"month": figures, "year": figures}}
+
+    monkeypatch.setattr(main, "run_task", run_task)
+    backend = FakeBackend(tmp_path)
+    logs = [HistoryLog(y, tmp_path / f"{y}.jsonl", 100 * y) for y in (1, 3)]
+    results = main.measure_history(backend, logs, report_runs=2)
+    assert calls == [
+        ("import", "history-1y"), ("import", "history-3y"),
+        ("reports", "history-1y"), ("reports", "history-3y"),
+        ("reports", "history-3y"), ("reports", "history-1y"),
+        ("reports", "history-1y"), ("reports", "history-3y"),
+    ][: 2 + 2 * main.HISTORY_ROUNDS]  # fmt: skip
+    assert sorted(backend.dropped) == ["history-1y", "history-3y"]
+    assert [r.log.years for r in results] == [1, 3]
+    assert results[0].ms["month"]["gaps"] == 6.0  # rounds at calls 3, 6, 7
+    assert main.measure_history(backend, [], report_runs=2) == []
 
 
 def test_many_years_of_the_demo_network_stay_sensible() -> None:
