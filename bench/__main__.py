@@ -77,6 +77,10 @@ class Backend:
     def version(self) -> str:
         raise NotImplementedError
 
+    def settle(self, url: str) -> None:
+        """Bring a freshly imported database to the state it keeps once the server's
+        background work is done (SQLite has none)."""
+
 
 class SqliteBackend(Backend):
     label = "SQLite"
@@ -110,6 +114,20 @@ class PostgresBackend(Backend):
 
     def drop(self, url: str) -> None:
         self.server.drop_database(url)
+
+    def settle(self, url: str) -> None:
+        """``VACUUM (ANALYZE)``: what autovacuum does within a minute or two of a bulk
+        import (the visibility map for index-only scans, the statistics for the plans).
+        Left to autovacuum, a just-imported database is timed with those still to come,
+        and with autovacuum busy on it at the same time, while an earlier one is not."""
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE)")
+        finally:
+            engine.dispose()
 
     def version(self) -> str:
         import psycopg
@@ -216,15 +234,16 @@ def history_log(years: int, cache: Path) -> HistoryLog:
 
 #: rounds of report timings on the history logs, taken in turn (forwards, then backwards)
 #: so that the machine's load falls on every length alike
-HISTORY_ROUNDS = 3
+HISTORY_ROUNDS = 5
 
 
 def measure_history(
     backend: Backend, logs: list[HistoryLog], report_runs: int
 ) -> list[HistoryResult]:
-    """Each log imported whole once (into a database of its own, kept until every length
-    is timed), then each report over the latest month and year: the median of
-    ``HISTORY_ROUNDS`` rounds' medians, the lengths taken in turn in every round."""
+    """Each log imported whole once (into a database of its own, settled as
+    :meth:`Backend.settle` says, kept until every length is timed), then each report over
+    the latest month and year: the median of ``HISTORY_ROUNDS`` rounds' medians, the
+    lengths taken in turn in every round."""
     if not logs:
         return []
     urls: dict[int, str] = {}
@@ -237,6 +256,7 @@ def measure_history(
             seconds[log.years] = run_task("import", url=urls[log.years], file=str(log.path))[
                 "seconds"
             ]
+            backend.settle(urls[log.years])
         for number in range(HISTORY_ROUNDS):
             print(f"  [{backend.label} history] reports, round {number + 1}/{HISTORY_ROUNDS}",
                   file=sys.stderr, flush=True)  # fmt: skip
