@@ -423,7 +423,7 @@ def main() -> None:
     parser.add_argument("--history", default="1,3", type=parse_history,
                         help="comma-separated history lengths in years of the same network "
                         f"(scale {HISTORY_SCALE:g}, ~100k events a year), timed over the "
-                        "latest month and year; 9 adds ~75 s per database; '' for none "
+                        "latest month and year; 9 adds ~90 s per database; '' for none "
                         "(default: 1,3)")  # fmt: skip
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder keeping generated logs between runs (default: a temporary one)")  # fmt: skip
