@@ -1,5 +1,8 @@
 """``python -m bench``: coord's speed side by side with its baselines, in one run, on
-SQLite and PostgreSQL, printed as one table per database and a cost-growth table.
+SQLite and PostgreSQL, printed as one table per database and two cost-growth tables of
+the reports: by population (``--sizes``: a year of a bigger and bigger network) and by
+history length (``--history``: the same network's log over more and more years, the
+reports timed over the same latest month and year).
 
 For each size the log is made by the demo generator (cached in ``--cache``); its last
 ``--commands`` lines are split off and recorded one command at a time. Every figure is
@@ -26,7 +29,13 @@ from typing import Any
 
 import orjson
 
-from bench.data import BenchLog, prepare
+from bench.data import (
+    HISTORY_SCALE,
+    BenchLog,
+    history_generated,
+    history_periods,
+    prepare,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the report periods timed: a month (the reports' usual period) and the whole year
@@ -68,6 +77,10 @@ class Backend:
     def version(self) -> str:
         raise NotImplementedError
 
+    def settle(self, url: str) -> None:
+        """Bring a freshly imported database to the state it keeps once the server's
+        background work is done (SQLite has none)."""
+
 
 class SqliteBackend(Backend):
     label = "SQLite"
@@ -101,6 +114,20 @@ class PostgresBackend(Backend):
 
     def drop(self, url: str) -> None:
         self.server.drop_database(url)
+
+    def settle(self, url: str) -> None:
+        """``VACUUM (ANALYZE)``: what autovacuum does within a minute or two of a bulk
+        import (the visibility map for index-only scans, the statistics for the plans).
+        Left to autovacuum, a just-imported database is timed with those still to come,
+        and with autovacuum busy on it at the same time, while an earlier one is not."""
+        from sqlalchemy import create_engine
+
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("VACUUM (ANALYZE)")
+        finally:
+            engine.dispose()
 
     def version(self) -> str:
         import psycopg
@@ -179,6 +206,86 @@ def measure(backend: Backend, log: BenchLog, runs: int, report_runs: int) -> Siz
     )
     backend.drop(kept.pop("import"))
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLog:
+    """One log of the history curve: ``years`` of the same network."""
+
+    years: int
+    path: Path
+    events: int
+
+
+@dataclass
+class HistoryResult:
+    log: HistoryLog
+    #: report (and ``gaps``) -> period label (``month``, ``year``) -> median ms
+    ms: dict[str, dict[str, float]]
+    import_seconds: float
+
+
+def history_log(years: int, cache: Path) -> HistoryLog:
+    path = history_generated(years, cache)
+    with path.open("rb") as source:
+        events = sum(1 for _ in source)
+    return HistoryLog(years, path, events)
+
+
+#: rounds of report timings on the history logs, taken in turn (forwards, then backwards)
+#: so that the machine's load falls on every length alike
+HISTORY_ROUNDS = 5
+
+
+def measure_history(
+    backend: Backend, logs: list[HistoryLog], report_runs: int
+) -> list[HistoryResult]:
+    """Each log imported whole once (into a database of its own, settled as
+    :meth:`Backend.settle` says, kept until every length is timed), then each report over
+    the latest month and year: the median of ``HISTORY_ROUNDS`` rounds' medians, the
+    lengths taken in turn in every round."""
+    if not logs:
+        return []
+    urls: dict[int, str] = {}
+    seconds: dict[int, float] = {}
+    rounds: dict[int, list[dict[str, dict[str, float]]]] = {log.years: [] for log in logs}
+    try:
+        for log in logs:
+            print(f"  [{backend.label} history {log.years}y] import", file=sys.stderr, flush=True)
+            urls[log.years] = backend.fresh(f"history-{log.years}y")
+            seconds[log.years] = run_task("import", url=urls[log.years], file=str(log.path))[
+                "seconds"
+            ]
+            backend.settle(urls[log.years])
+        for number in range(HISTORY_ROUNDS):
+            print(f"  [{backend.label} history] reports, round {number + 1}/{HISTORY_ROUNDS}",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            for log in logs if number % 2 == 0 else logs[::-1]:
+                periods = history_periods(log.years)
+                timed = run_task("reports", url=urls[log.years], periods=periods, runs=report_runs)
+                rounds[log.years].append(timed["ms"])
+    finally:
+        for url in urls.values():
+            backend.drop(url)
+    return [HistoryResult(log, median_of(rounds[log.years]), seconds[log.years]) for log in logs]
+
+
+def median_of(rounds: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Each figure's median over the rounds."""
+    return {
+        period: {name: statistics.median(r[period][name] for r in rounds) for name in figures}
+        for period, figures in rounds[0].items()
+    }
+
+
+def parse_history(text: str) -> list[int]:
+    """``--history``: comma-separated whole years, ascending and distinct ("" for none)."""
+    if not text.strip() or text.strip() == "none":
+        return []
+    years = sorted({int(y) for y in text.split(",")})
+    if years[0] < 1:
+        raise SystemExit("--history: years are whole numbers from 1")
+    return years
 
 
 # --- the table ---------------------------------------------------------------------------
@@ -263,6 +370,31 @@ def growth(backend: Backend, results: list[SizeResult]) -> str:
     return "\n".join(lines)
 
 
+def history_growth(backend: Backend, results: list[HistoryResult]) -> str:
+    """Report latency (ms) by history length over the same latest month and year: flat
+    when a period's report costs the same whatever lies before it. The last column is
+    the longest history's latency over the shortest's (month / year)."""
+    if not results:
+        return ""
+    periods = history_periods(results[0].log.years)
+    month, year = periods["month"][0][:7], periods["year"]
+    head = [f"{r.log.years} y, {r.log.events:,}" for r in results]
+    lines = [
+        f"== {backend.label}: report latency in ms by history length (the same network, "
+        f"scale {HISTORY_SCALE:g}; month {month} / year {year[0]} to {year[1]})",
+        f"{'report':<14}" + "".join(f"{h:>20}" for h in head) + f"{'longest/shortest':>20}",
+    ]
+    first, last = results[0].ms, results[-1].ms
+    for name in REPORT_NAMES:
+        cells = [f"{r.ms['month'][name]:.1f} / {r.ms['year'][name]:.1f}" for r in results]
+        ratios = [last[p][name] / max(first[p][name], 0.01) for p in ("month", "year")]
+        growth = f"{ratios[0]:.2f}x / {ratios[1]:.2f}x"
+        lines.append(f"{name:<14}" + "".join(f"{c:>20}" for c in cells) + f"{growth:>20}")
+    imports = "".join(f"{r.log.events / r.import_seconds:>20,.0f}" for r in results)
+    lines.append(f"{'import, ev/s':<14}" + imports)
+    return "\n".join(lines)
+
+
 def machine() -> str:
     cpu = platform.processor() or "?"
     try:
@@ -288,10 +420,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="repeated runs of import and rebuild")
     parser.add_argument("--report-runs", type=int, default=5, help="timed runs of each report")
     parser.add_argument("--commands", type=int, default=200, help="single commands timed")
+    parser.add_argument("--history", default="1,3", type=parse_history,
+                        help="comma-separated history lengths in years of the same network "
+                        f"(scale {HISTORY_SCALE:g}, ~100k events a year), timed over the "
+                        "latest month and year; 9 adds ~90 s per database; '' for none "
+                        "(default: 1,3)")  # fmt: skip
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder keeping generated logs between runs (default: a temporary one)")  # fmt: skip
     args = parser.parse_args()
-    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     databases = [d.strip() for d in args.databases.split(",")]
     print(machine())
     with tempfile.TemporaryDirectory(prefix="coord-bench-") as folder:
@@ -302,6 +439,10 @@ def main() -> None:
         for size in sizes:
             print(f"  generating {size:,} events", file=sys.stderr, flush=True)
             logs.append(prepare(size, cache, work, args.commands))
+        histories = []
+        for years in args.history:
+            print(f"  generating {years} years of history", file=sys.stderr, flush=True)
+            histories.append(history_log(years, cache))
         for database in databases:
             with _backend(database, work) as backend:
                 if isinstance(backend, str):
@@ -311,10 +452,15 @@ def main() -> None:
                 for log in logs:
                     runs = args.runs if log.size < LARGE else 1
                     results.append(measure(backend, log, runs, args.report_runs))
-                print()
-                print(table(backend, results, args.runs))
-                print()
-                print(growth(backend, results))
+                if results:
+                    print()
+                    print(table(backend, results, args.runs))
+                    print()
+                    print(growth(backend, results))
+                timed = measure_history(backend, histories, args.report_runs)
+                if timed:
+                    print()
+                    print(history_growth(backend, timed))
                 sys.stdout.flush()
         shutil.rmtree(work / "dbs", ignore_errors=True)
 
