@@ -23,6 +23,7 @@ from coord.projections.collector import collector_spared
 from coord.projections.rebuild import rebuild_within
 from coord.store.engine import is_postgresql
 from coord.store.log import EventStore, Writer
+from coord.store.statistics import IMPORTED_TABLES, analyse_written_tables
 
 BATCH_SIZE = 1000
 #: An import projects in bulk once it has appended at least this many times the events
@@ -98,14 +99,14 @@ def import_files(
             raise FileNotFoundError(f"{path}: no such file")
     started = now or datetime.now(UTC)
     counts = _Counts()
+    # whether the append hook has been stopped; and whether there was one to stop (a
+    # store without one keeps no read models)
+    switched = in_bulk = False
     try:
         with store.writing() as writer, collector_spared() as batch_done:
             ledger = Ledger(writer, time_zone=time_zone, now=started, recorded_now=recorded_now)
             head = writer.head()
             logged = 0 if head is None else head.position
-            # whether the append hook has been stopped; and whether there was one to stop
-            # (a store without one keeps no read models)
-            switched = in_bulk = False
             for path in paths:
                 with open_input(path) as stream:
                     for chunk in _chunks(_decoded_lines(path, stream, on_progress), BATCH_SIZE):
@@ -125,6 +126,9 @@ def import_files(
                 rebuild_within(writer, advance, in_place=is_postgresql(writer.connection))
     except _Abort:
         raise ImportRejected(counts.rejected) from None
+    if in_bulk and counts.imported:
+        # the tables now hold at least a third more: the planner's figures are out of date
+        analyse_written_tables(store.engine, IMPORTED_TABLES)
     return ImportResult(counts.imported, counts.duplicates, counts.rejected, written=True)
 
 
