@@ -8,7 +8,8 @@ as it is (:meth:`FactBuilder.apply_stored`, each event straight from the driver'
 older schema version is decoded, and so upcast, as the whole log is when read. The
 rows are written as they are made, each directly as its parameters
 (:func:`~coord.projections.rows.rows_of`); on PostgreSQL the fresh table's indexes are
-sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`).
+sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`), on SQLite the
+rows go into the table with its indexes already made (:func:`~coord.store.readmodels.swap_in`).
 """
 
 from __future__ import annotations
