@@ -3,7 +3,9 @@ them, rebuilt atomically, and caught up for a log stored before they existed."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ from coord.events import decode_event
 from coord.projections import rebuild as rebuild_module
 from coord.projections.live import ReadModelsBehind
 from coord.projections.rebuild import rebuild
-from coord.reports import Period
+from coord.reports import FactBuilder, Period
 from coord.store.schema import read_models
 
 WIDE = Period(date(2020, 1, 1), date(2030, 1, 1))
@@ -126,3 +128,32 @@ def test_init_makes_the_gap_rows_of_a_database_from_before_them(sample: Database
         assert build_gaps(again.store, again.time_zone, WIDE) == gaps
     finally:
         again.close()
+
+
+def test_the_folds_state_is_freed_before_the_collector_is_on_again(
+    sample: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector, paused for the rebuild, is not switched on again while the fold's
+    state is still held (its first collection would traverse every object of it)."""
+    builders: list[weakref.ref[FactBuilder]] = []
+    held_at_exit: list[bool] = []
+
+    class Tracked(FactBuilder):
+        def __init__(self) -> None:
+            super().__init__()
+            builders.append(weakref.ref(self))
+
+    paused = rebuild_module.collector_paused
+
+    @contextmanager
+    def watched() -> Iterator[None]:
+        with paused():
+            yield
+            held_at_exit.append(any(ref() is not None for ref in builders))
+
+    monkeypatch.setattr(rebuild_module, "FactBuilder", Tracked)
+    monkeypatch.setattr(rebuild_module, "collector_paused", watched)
+    before = rows(sample)
+    assert rebuild(sample.store) == (2800, len(before))
+    assert builders and held_at_exit == [False]
+    assert rows(sample) == before

@@ -23,7 +23,7 @@ from coord.reports import derive_facts
 from coord.reports.facts import Facts
 from coord.reports.gaps import gap_rows_of_json
 from coord.reports.records import Meeting, Referral, Transfer
-from coord.store.bulk_rows import COPY_FROM, write_rows
+from coord.store.bulk_rows import COPY_FROM, _sqlite_at, write_rows
 from coord.store.engine import create_engine_for
 from coord.store.readmodels import _values
 from coord.store.schema import read_models_table
@@ -204,3 +204,34 @@ def test_a_few_rows_are_stored_as_an_insert_stores_them(
     assert written == count
     assert prepared == inserted
     assert len(prepared) == count
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        datetime(2026, 1, 5, 9, 30, tzinfo=UTC),
+        datetime(2026, 1, 5, 9, 30, 0, 999_999, tzinfo=UTC),
+        datetime(5, 1, 5, 9, 30, 1, 7, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 1, tzinfo=UTC),
+        datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(0))),
+        datetime(2026, 6, 5, 9, 30, 0, 5, tzinfo=LONDON),
+        datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+        None,
+    ],
+)
+def test_an_instant_is_given_to_sqlite_as_an_insert_gives_it(instant: datetime | None) -> None:
+    """A prepared row's ``at`` on SQLite: the text SQLAlchemy's bind processing of the
+    column stores (``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC), written directly for an
+    instant in UTC."""
+    engine = create_engine_for("sqlite://")
+    try:
+        dialect = engine.dialect
+        column = read_models_table("at_rows", "pk_at_rows").c.at
+        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+        assert processor is not None
+        stored = _sqlite_at(processor)(instant)
+        assert stored == processor(instant)
+        if instant is not None:
+            assert stored == instant.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
+    finally:
+        engine.dispose()

@@ -7,6 +7,7 @@ from coord.events import Event, parse_timestamp
 from coord.reports import FactBuilder, derive_facts, events_as_of, facts_of, retracted_ids
 
 from .builders import (
+    attendance,
     discussed,
     gaps,
     listed,
@@ -132,3 +133,30 @@ def test_the_fold_can_be_fed_one_event_at_a_time() -> None:
             builder.apply(event)
     assert facts_of(builder) == derive_facts(log)
     assert rows(run(log, "completeness"))["S3"]["items_available"] == 2
+
+
+def test_records_read_from_the_fold_are_never_changed_after() -> None:
+    """The fold gives a record changed since it was added its changes before handing it
+    out (once in a rebuild); a record once read stays as read (the projector compares
+    the rows it wrote with those it makes next), the later changes given to a copy."""
+    builder = FactBuilder()
+    for event in (
+        transfer("T1", "2024-05-01T09:00Z"),
+        step("TransferSent", "T1", "2024-05-01T10:00Z"),
+        step("TransferChased", "T1", "2024-05-01T11:00Z"),
+        meeting("M1", "2024-05-02T09:00Z", "2024-05-01T12:00Z"),
+        attendance("M1", "2024-05-02T09:00Z", "S1", "surgeon"),
+    ):
+        builder.apply(event)
+    first, met = builder.transfers["T1"], builder.meetings["M1"]
+    assert first.sent_at == parse_timestamp("2024-05-01T10:00Z") and first.chases == 1
+    assert first.received_at is None and met.sites_present == frozenset({"S1"})
+    builder.apply(step("TransferChased", "T1", "2024-05-01T12:00Z"))
+    builder.apply(step("TransferReceived", "T1", "2024-05-01T13:00Z"))
+    builder.apply(attendance("M1", "2024-05-02T09:05Z", "S2", "oncologist"))
+    second = builder.transfers["T1"]
+    assert (second.chases, second.received_at) == (2, parse_timestamp("2024-05-01T13:00Z"))
+    assert builder.meetings["M1"].sites_present == frozenset({"S1", "S2"})
+    assert (first.chases, first.received_at) == (1, None)
+    assert met.sites_present == frozenset({"S1"})
+    assert builder.transfers["T1"] is second  # unchanged since read: not copied again

@@ -8,7 +8,8 @@ as it is (:meth:`FactBuilder.apply_stored`, each event straight from the driver'
 older schema version is decoded, and so upcast, as the whole log is when read. The
 rows are written as they are made, each directly as its parameters
 (:func:`~coord.projections.rows.rows_of`); on PostgreSQL the fresh table's indexes are
-sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`).
+sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`), on SQLite the
+rows go into the table with its indexes already made (:func:`~coord.store.readmodels.swap_in`).
 """
 
 from __future__ import annotations
@@ -50,23 +51,32 @@ def rebuild_within(
     finds the new table empty, not the old rows) and its swap waits for every reader of
     the old one; rows replaced in place are seen by each reader as of its snapshot."""
     with collector_paused():
-        head = writer.head()
-        last = 0 if head is None else head.position
-        retracted = writer.retracted_event_ids()
-        builder = FactBuilder()
-        reported = 0
-        for read in fold_stored(
-            writer.connection, FOLDED_TYPES, builder.apply_stored, builder.apply, retracted
-        ):
-            if on_progress is not None:
-                # positions are gap-free: every event up to this page's last one is read
-                on_progress(read - reported)
-                reported = read
-        if on_progress is not None and last > reported:
-            on_progress(last - reported)
-        zone = network_time_zone(writer.connection)
-        rows = rows_of(facts_of(builder), time_zone=zone)
-        if in_place:
-            return last, replace_rows(writer.connection, rows, last)
-        sort_indexes_in_memory(writer.connection)
-        return last, swap_in(writer.connection, rows, last)
+        # the fold's state is freed (on _rebuild's return) before the collector is on
+        # again: else its first collection traverses every object of the fold still held
+        # here (3% of a rebuild's time)
+        return _rebuild(writer, on_progress, in_place)
+
+
+def _rebuild(
+    writer: Writer, on_progress: Callable[[int], None] | None, in_place: bool
+) -> tuple[int, int]:
+    head = writer.head()
+    last = 0 if head is None else head.position
+    retracted = writer.retracted_event_ids()
+    builder = FactBuilder()
+    reported = 0
+    for read in fold_stored(
+        writer.connection, FOLDED_TYPES, builder.apply_stored, builder.apply, retracted
+    ):
+        if on_progress is not None:
+            # positions are gap-free: every event up to this page's last one is read
+            on_progress(read - reported)
+            reported = read
+    if on_progress is not None and last > reported:
+        on_progress(last - reported)
+    zone = network_time_zone(writer.connection)
+    rows = rows_of(facts_of(builder), time_zone=zone)
+    if in_place:
+        return last, replace_rows(writer.connection, rows, last)
+    sort_indexes_in_memory(writer.connection)
+    return last, swap_in(writer.connection, rows, last)

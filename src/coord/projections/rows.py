@@ -238,11 +238,16 @@ def _rows(facts: Facts, owners: set[str] | None) -> Iterator[_Row]:
                 seq[owner] = value + 1
                 yield kind, owner, value, step.occurred_at, step.meeting_id, step
     seq.clear()
-    for (case_id, item), arrival in sorted(facts.arrivals.items()):
+    # the keys sorted, then looked up: sorting pairs of text is quicker than sorting the
+    # (key, arrival) items, whose keys are compared as tuples of tuples
+    arrivals = facts.arrivals
+    for key in sorted(arrivals):
+        case_id, item = key
         owner = "case:" + case_id
         if owners is None or owner in owners:
             value = seq.get(owner, 0)
             seq[owner] = value + 1
+            arrival = arrivals[key]
             yield "arrival", owner, value, arrival.arrived_at, item, arrival
     for transfer in facts.transfers.values():
         owner = "transfer:" + transfer.transfer_id

@@ -361,18 +361,24 @@ _R = TypeVar("_R")
 class _Records(Generic[_R]):
     """A kind of subject's records by key (frozen dataclasses), with the fields that
     events change kept aside until the records are read: a record is copied once per
-    read (once in a rebuild), not once per event that changes it."""
+    read, not once per event that changes it; and a record not yet read (added since
+    the last read: no one else holds it) is not copied at all but given its changes
+    itself, before it is first handed out (a rebuild's records, read once: copying
+    them was half the time of making the facts)."""
 
-    __slots__ = ("_changes", "_records")
+    __slots__ = ("_changes", "_fresh", "_records")
 
     def __init__(self) -> None:
         self._records: dict[str, _R] = {}
         #: per key, the fields changed since the records were last read
         self._changes: dict[str, dict[str, Any]] = {}
+        #: the keys whose records were added since the records were last read
+        self._fresh: set[str] = set()
 
     def add(self, key: str, record: _R) -> None:
         self._records[key] = record
         self._changes.pop(key, None)
+        self._fresh.add(key)
 
     def change(self, key: str, name: str, value: Any) -> bool:
         """Set a field of the record of ``key``; False (and nothing done) when no record
@@ -411,17 +417,29 @@ class _Records(Generic[_R]):
         return getattr(self._records[key], name)
 
     def current(self) -> dict[str, _R]:
-        """The records, every change made."""
+        """The records, every change made (a record handed out is never changed after)."""
+        fresh = self._fresh
         if self._changes:
             records = self._records
             for key, changes in self._changes.items():
-                records[key] = _changed(records[key], changes)
+                if key in fresh:
+                    _change_unread(records[key], changes)
+                else:
+                    records[key] = _changed(records[key], changes)
             self._changes.clear()
+        fresh.clear()
         return self._records
 
 
 #: per record class: a getter of all its fields, in order, and each field's index
 _LAYOUTS: dict[type[Any], tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}
+
+
+def _change_unread(record: object, changes: dict[str, Any]) -> None:
+    """Give a record no one else holds yet these changes (a set given for a set field is
+    frozen), as its dataclass ``__init__`` sets its fields."""
+    for name, value in changes.items():
+        object.__setattr__(record, name, frozenset(value) if isinstance(value, set) else value)
 
 
 def _changed(record: _R, changes: dict[str, Any]) -> _R:

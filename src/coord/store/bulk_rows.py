@@ -257,12 +257,19 @@ def _reserialized(connection: Connection) -> Processor | None:
     return lambda text: serializer(orjson.loads(text))
 
 
+#: the text SQLAlchemy stores for an instant on SQLite: YYYY-MM-DD HH:MM:SS.ffffff in UTC
+_SQLITE_INSTANT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
 def _sqlite_at(at: Processor) -> StoredAt:
     def stored(instant: datetime | None) -> Any:
         if instant.__class__ is datetime and instant.tzinfo is UTC:
-            # the text SQLAlchemy stores for an instant on SQLite: YYYY-MM-DD
-            # HH:MM:SS.ffffff in UTC, which isoformat writes with +00:00 after it
-            return instant.isoformat(" ", "microseconds")[:-6]
+            # its fields formatted: the text isoformat(" ", "microseconds") writes before
+            # its +00:00, in about half the time
+            return _SQLITE_INSTANT % (
+                instant.year, instant.month, instant.day,
+                instant.hour, instant.minute, instant.second, instant.microsecond,
+            )  # fmt: skip
         return at(instant)
 
     return stored

@@ -1,7 +1,8 @@
 """Reading and writing the read models' rows (the projections decide what they hold).
 
 Every change to a subject replaces exactly the rows it owns; a rebuild fills a fresh
-table and swaps it in, in one transaction, so a failed rebuild leaves the old rows.
+table and swaps it in (on SQLite: drops the table and fills it again, indexed), in one
+transaction, so a failed rebuild leaves the old rows.
 """
 
 from __future__ import annotations
@@ -162,7 +163,13 @@ def set_checkpoint(connection: Connection, position: int) -> None:
 
 def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> int:
     """Fill a fresh table with ``rows`` and swap it in for the read models; returns the
-    number of rows. Call inside the writer's transaction: a failure leaves the old ones."""
+    number of rows. Call inside the writer's transaction: a failure leaves the old ones.
+
+    On SQLite the old table is dropped first and the fresh one made with its indexes
+    before the rows go in (:func:`_refill`); on PostgreSQL the fresh table is filled
+    beside the old one, then indexed and renamed."""
+    if connection.dialect.name == "sqlite":
+        return _refill(connection, rows, position)
     postgresql = connection.dialect.name == "postgresql"
     # PostgreSQL names constraints schema-wide (renamed after the swap); SQLite per table
     fresh = read_models_table(
@@ -180,6 +187,23 @@ def swap_in(connection: Connection, rows: Iterable[ModelRow], position: int) -> 
         )
     for name, columns in READ_MODEL_INDEXES:
         connection.execute(text(f"CREATE INDEX {name} ON read_models ({', '.join(columns)})"))
+    set_checkpoint(connection, position)
+    return count
+
+
+def _refill(connection: Connection, rows: Iterable[ModelRow], position: int) -> int:
+    """:func:`swap_in` on SQLite: the old table dropped (its DDL is transactional: a
+    failure brings it back), the read models' table made again with its indexes, then
+    filled. The rows come grouped by kind, each kind's nearly in ``at`` order, so each
+    index takes them where it took the last ones: at 913k events, filling the indexed
+    table took 1.8 s of SQLite's work where filling it and then building its two
+    covering indexes (a sort of every row, spilled to disk) took 2.2-2.6 s. The price:
+    indexes so grown are less packed than built by a sort (at 102k events the covering
+    indexes' pages 88-89% full instead of 99%, 10% more of them), and a year's report
+    read from them right after a rebuild took 4-12% longer (0.1-0.6 ms)."""
+    drop_derived(connection, read_models)
+    read_models.create(connection)  # with its indexes (READ_MODEL_INDEXES)
+    count = write_rows(connection, read_models, rows)
     set_checkpoint(connection, position)
     return count
 

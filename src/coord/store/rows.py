@@ -105,6 +105,8 @@ def fold_stored(
     latest = {name: registry.latest_version(name) for name in names}
     driver = connection.connection.driver_connection
     instant: Callable[[Any], datetime]
+    #: SQLite: what makes a stored instant's text one ``fromisoformat`` reads as UTC
+    utc = ""
     if connection.dialect.name == "postgresql":
         query = (
             f"SELECT {_FOLD_COLUMNS}, occurred_at, data::text FROM events"
@@ -114,14 +116,17 @@ def fold_stored(
         cursor.execute(query, (names,))
         instant = methodcaller("astimezone", UTC)
     else:
-        # a UTCDateTime column's text on SQLite is YYYY-MM-DD HH:MM:SS.ffffff in UTC
+        # a UTCDateTime column's text on SQLite is YYYY-MM-DD HH:MM:SS.ffffff in UTC; its
+        # offset is added here rather than by SQLite (|| '+00:00' made SQLite's reading of
+        # the log a fifth slower: 1.03 s against 0.83 s at 913k events)
         query = (
-            f"SELECT {_FOLD_COLUMNS}, occurred_at || '+00:00', data FROM events"
+            f"SELECT {_FOLD_COLUMNS}, occurred_at, data FROM events"
             f" WHERE type IN ({', '.join('?' * len(names))}) ORDER BY position"
         )
         cursor = driver.cursor()  # type: ignore[union-attr]
         cursor.execute(query, names)
         instant = datetime.fromisoformat
+        utc = "+00:00"
     try:
         while rows := cursor.fetchmany(page_size):
             decoded: dict[int, Event] | None = None  # the page's older versions, upcast
@@ -129,7 +134,8 @@ def fold_stored(
                 if event_id in skipped:
                     continue
                 if version == latest[type_name]:
-                    apply_stored(type_name, loads(data), instant(occurred), event_id, position)
+                    at = instant(occurred + utc) if utc else instant(occurred)
+                    apply_stored(type_name, loads(data), at, event_id, position)
                 else:
                     if decoded is None:
                         older = [row[0] for row in rows if row[3] != latest[row[2]]]
