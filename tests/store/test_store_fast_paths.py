@@ -24,7 +24,7 @@ from coord.app import importing
 from coord.app.importing import import_files
 from coord.app.recording import record
 from coord.domain import ledger as ledger_module
-from coord.domain.log import Accepted
+from coord.domain.log import Accepted, Referrer
 from coord.events import decode_event, encode_event
 from coord.store import DuplicateEventError, EventStore, create_engine_for, upgrade, verify
 from coord.store import log as store_log
@@ -85,6 +85,29 @@ def test_prefetched_events_are_the_events_the_log_reads(store: EventStore) -> No
     every = [e for stream in expected_streams.values() for e in stream]
     assert {e.occurred_at.tzinfo for e in every} == {UTC}
     assert {e.actor is None for e in every} == {True, False}
+
+
+def test_referrers_are_those_of_sqlalchemys_query(store: EventStore) -> None:
+    """The referrers of keys (SQLite: the driver's own SQL) are those SQLAlchemy's query
+    finds, in its order, ``at`` an aware UTC instant: retracted events left out, keys
+    with none answered empty."""
+    records = _batch()
+    records.append(patient("P9", "S01", recorded=at(41)))
+    with store.writing() as writer:
+        writer.append(records)
+    keys = ["site:S00", "site:S01", "site:S02", "site:nowhere"]
+    keys += [f"event:{r.event.event_id}" for r in records[-3:]]
+    with store.reading() as reader:
+        found = reader.referrers_of_keys(keys)
+        rows = reader.connection.execute(store_log._REFERRERS, {"keys": keys}).all()
+    expected: dict[str, list[Referrer]] = {key: [] for key in keys}
+    for row in rows:
+        expected[row.key].append(Referrer(row.event_id, row.stream, row.at))
+    assert found == expected
+    assert [r.stream for r in found["site:S01"]] == ["patient:P1", "patient:P9"]
+    assert found["site:S02"] == []  # P2 retracted
+    assert {r.at.tzinfo for refs in found.values() for r in refs} == {UTC}
+    assert found["site:S01"][1].at == records[-1].event.occurred_at
 
 
 def _prefetched_as_the_log_reads(

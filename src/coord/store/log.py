@@ -163,11 +163,16 @@ class LogSession:
         """:meth:`referrers` of several keys in one query per few hundred keys."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, dict[Referrer, None]] = {key: {} for key in wanted}
-        query = _PG_REFERRERS if self._postgresql else _REFERRERS
         for chunk in _chunks(wanted, _IN_BATCH):
-            rows = self._conn.execute(query, {"keys": list(chunk)})
-            for r in rows:
-                found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
+            if self._postgresql:
+                rows = self._conn.execute(_PG_REFERRERS, {"keys": list(chunk)})
+                for r in rows:
+                    found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
+                continue
+            for event_id, stream, at, key in driver_rows(
+                self._conn, _SQLITE_REFERRERS, (_json_array(chunk),)
+            ):
+                found[key][Referrer(event_id, stream, datetime.fromisoformat(at))] = None
         return {key: list(referrers) for key, referrers in found.items()}
 
     def last_recorded_at(self) -> datetime | None:
@@ -223,6 +228,17 @@ def _referrers_query() -> Select[Any]:
 
 
 _REFERRERS = _referrers_query()
+#: SQLite: :data:`_REFERRERS` as the driver's own SQL (as the prefetch's queries: the keys
+#: one JSON array, ``at`` as ISO text in UTC)
+_SQLITE_REFERRERS = (
+    "SELECT events.event_id, events.stream, event_references.at || '+00:00',"
+    ' event_references."key" FROM event_references'
+    " JOIN events ON event_references.position = events.position"
+    ' WHERE event_references."key" IN (SELECT value FROM json_each(?))'
+    " AND NOT EXISTS (SELECT 1 FROM event_references AS retraction"
+    " WHERE retraction.\"key\" = 'event:' || events.event_id)"
+    " ORDER BY event_references.position, event_references.ordinal"
+)
 
 # PostgreSQL plans an IN list over a table without statistics (as the log is while an
 # import fills it, all in one transaction) as a scan of the whole table: these ask for
