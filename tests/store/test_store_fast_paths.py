@@ -24,7 +24,7 @@ from coord.app import importing
 from coord.app.importing import import_files
 from coord.app.recording import record
 from coord.domain import ledger as ledger_module
-from coord.domain.log import Accepted
+from coord.domain.log import Accepted, Referrer
 from coord.events import decode_event, encode_event
 from coord.store import DuplicateEventError, EventStore, create_engine_for, upgrade, verify
 from coord.store import log as store_log
@@ -85,6 +85,99 @@ def test_prefetched_events_are_the_events_the_log_reads(store: EventStore) -> No
     every = [e for stream in expected_streams.values() for e in stream]
     assert {e.occurred_at.tzinfo for e in every} == {UTC}
     assert {e.actor is None for e in every} == {True, False}
+
+
+def test_referrers_are_those_of_sqlalchemys_query(store: EventStore) -> None:
+    """The referrers of keys (SQLite: the driver's own SQL) are those SQLAlchemy's query
+    finds, in its order, ``at`` an aware UTC instant: retracted events left out, keys
+    with none answered empty."""
+    records = _batch()
+    records.append(patient("P9", "S01", recorded=at(41)))
+    with store.writing() as writer:
+        writer.append(records)
+    keys = ["site:S00", "site:S01", "site:S02", "site:nowhere"]
+    keys += [f"event:{r.event.event_id}" for r in records[-3:]]
+    with store.reading() as reader:
+        found = reader.referrers_of_keys(keys)
+        rows = reader.connection.execute(store_log._REFERRERS, {"keys": keys}).all()
+    expected: dict[str, list[Referrer]] = {key: [] for key in keys}
+    for row in rows:
+        expected[row.key].append(Referrer(row.event_id, row.stream, row.at))
+    assert found == expected
+    assert [r.stream for r in found["site:S01"]] == ["patient:P1", "patient:P9"]
+    assert found["site:S02"] == []  # P2 retracted
+    assert {r.at.tzinfo for refs in found.values() for r in refs} == {UTC}
+    assert found["site:S01"][1].at == records[-1].event.occurred_at
+
+
+def _prefetched_as_the_log_reads(
+    store: EventStore, ids: list[str], streams: list[str], decoded: list[str]
+) -> int:
+    """One unit of work's prefetch of these ids and streams answers field for field as
+    the log's own reads (which decode every row); the number of rows it decoded (noted in
+    ``decoded`` meanwhile)."""
+    with store.reading() as reader:
+        expected_streams = {s: reader.stream_events(s) for s in streams}
+        expected_found = {i: reader.find_event(i) for i in ids}
+    before = len(decoded)
+    with store.writing() as writer:
+        writer.prefetch(ids, streams)
+        for stream, expected in expected_streams.items():
+            assert writer.stream_events(stream) == expected
+            assert writer.stream_version(stream) == len(expected)
+        for event_id, ref in expected_found.items():
+            assert writer.find_event(event_id) == ref
+    return len(decoded) - before
+
+
+def test_a_store_decodes_a_stored_event_once_for_its_units_of_work(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A prefetch keeps the events it decodes, by hash, for the store's next units of
+    work: a command reading streams that earlier ones read decodes only their new events,
+    and gets the answers the log's reads give."""
+    records = _batch()
+    with store.writing() as writer:
+        writer.append(records[:20])
+    streams = list(dict.fromkeys(r.stream for r in records))
+    ids = [r.event.event_id for r in records]
+    decoded: list[str] = []
+    decode = store_log.decode_row
+    monkeypatch.setattr(
+        store_log, "decode_row", lambda row: decoded.append(row.hash) or decode(row)
+    )
+    assert _prefetched_as_the_log_reads(store, ids, streams, decoded) == 20
+    assert _prefetched_as_the_log_reads(store, ids, streams, decoded) == 0  # every one kept
+    with store.writing() as writer:
+        writer.append(records[20:])  # the streams grow, one event is retracted
+    assert _prefetched_as_the_log_reads(store, ids, streams, decoded) == len(records) - 20
+
+
+def test_the_decoded_events_kept_are_bounded(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond :data:`DECODED_EVENTS` the least recently used decoded events go (and are
+    decoded again when read); the answers stay those of the log."""
+    monkeypatch.setattr(store_log, "DECODED_EVENTS", 8)
+    records = _batch()
+    with store.writing() as writer:
+        writer.append(records)
+    streams = list(dict.fromkeys(r.stream for r in records))
+    ids = [r.event.event_id for r in records]
+    decoded: list[str] = []
+    decode = store_log.decode_row
+    monkeypatch.setattr(
+        store_log, "decode_row", lambda row: decoded.append(row.hash) or decode(row)
+    )
+    counts = [
+        _prefetched_as_the_log_reads(store, ids, streams, decoded),
+        _prefetched_as_the_log_reads(store, ids[-4:], streams[-3:], decoded),  # kept
+        _prefetched_as_the_log_reads(store, ids, streams, decoded),
+    ]
+    assert counts[:2] == [len(records), 0]
+    assert counts[2] > 8  # the first events were no longer kept
+    kept: dict[str, Any] = store._decoded
+    assert 0 < len(kept) <= 8
 
 
 @pytest.mark.parametrize("copy_from", [1, 10_000], ids=["copy", "insert"])

@@ -248,10 +248,10 @@ def _copy(
     return count
 
 
-def _reserialized(connection: Connection) -> Processor | None:
+def _reserialized(dialect: Dialect) -> Processor | None:
     """How to turn a prepared payload's text into the text the engine's own serializer
     writes (None: it is that text already, the serializer being coord's)."""
-    serializer = getattr(connection.dialect, "_json_serializer", None)
+    serializer = getattr(dialect, "_json_serializer", None)
     if serializer is None or serializer is _json_dumps:
         return None
     return lambda text: serializer(orjson.loads(text))
@@ -281,28 +281,7 @@ def _execute_prepared(
     """:func:`_execute_many` of prepared rows: their values are the statement's
     parameters as they are (converted only where a figure column has a bind processor,
     or the engine serializes JSON otherwise)."""
-    quote = connection.dialect.identifier_preparer.quote
-    reserialize = _reserialized(connection)
-    head = len(KEY_COLUMNS)
-
-    def plan(names: FigureNames) -> tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]] | None]:
-        """The statement for rows with these figures, and how to convert their values
-        (None: as they are)."""
-        kept = [(i, name) for i, name in enumerate(names) if name in FIGURE_NAMES]
-        columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *(n for _, n in kept)))
-        marks = ", ".join("?" * (head + len(kept)))
-        statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
-        taken = [(head + i, processors.get(name)) for i, name in kept]
-        if reserialize is None and len(kept) == len(names) and all(p is None for _, p in taken):
-            return statement, None
-
-        def convert(values: tuple[Any, ...]) -> tuple[Any, ...]:
-            payload = values[5] if reserialize is None else reserialize(values[5])
-            figures = (values[i] if p is None else p(values[i]) for i, p in taken)
-            return (*values[:5], payload, *figures)
-
-        return statement, convert
-
+    dialect = connection.dialect
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     count = 0
     shape: FigureNames | None = None
@@ -316,7 +295,7 @@ def _execute_prepared(
                         cursor.executemany(statement, batch)
                         count += len(batch)
                         batch = []
-                    statement, convert = plan(names)
+                    statement, convert = _prepared_plan(dialect, table, names)
                 shape = names
             if len(batch) >= BATCH:
                 cursor.executemany(statement, batch)
@@ -331,6 +310,36 @@ def _execute_prepared(
     return count
 
 
+Convert = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+
+
+@lru_cache(maxsize=64)
+def _prepared_plan(
+    dialect: Dialect, table: Table, names: FigureNames
+) -> tuple[str, Convert | None]:
+    """The statement of :func:`_execute_prepared` for rows with these figures, and how to
+    convert their values (None: as they are); kept per dialect, table and figures (a
+    command writes a few rows: planning them cost about as much as writing them)."""
+    quote = dialect.identifier_preparer.quote
+    reserialize = _reserialized(dialect)
+    processors = _dialect_processors(dialect, table)
+    head = len(KEY_COLUMNS)
+    kept = [(i, name) for i, name in enumerate(names) if name in FIGURE_NAMES]
+    columns = ", ".join(quote(c) for c in (*KEY_COLUMNS, *(n for _, n in kept)))
+    marks = ", ".join("?" * (head + len(kept)))
+    statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+    taken = [(head + i, processors.get(name)) for i, name in kept]
+    if reserialize is None and len(kept) == len(names) and all(p is None for _, p in taken):
+        return statement, None
+
+    def convert(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        payload = values[5] if reserialize is None else reserialize(values[5])
+        figures = (values[i] if p is None else p(values[i]) for i, p in taken)
+        return (*values[:5], payload, *figures)
+
+    return statement, convert
+
+
 def _copy_prepared(
     connection: Connection, table: Table, rows: PreparedRows, processors: dict[str, Processor]
 ) -> int:
@@ -339,7 +348,7 @@ def _copy_prepared(
     only where a figure column has a bind processor, or the engine serializes JSON
     otherwise."""
     quote = connection.dialect.identifier_preparer.quote
-    reserialize = _reserialized(connection)
+    reserialize = _reserialized(connection.dialect)
     figure_processors = [processors.get(name, _identity) for name in FIGURE_NAMES]
     plain = reserialize is None and all(p is _identity for p in figure_processors)
     head = len(KEY_COLUMNS)

@@ -9,8 +9,7 @@ option :data:`WRITE`, so a writing unit of work takes the database's write lock 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -125,12 +124,17 @@ def driver_execute(
     every command runs: SQLAlchemy's work per statement (its execution context, result
     and events) costs several times SQLite's own. A driver error is raised as
     SQLAlchemy's (``OperationalError``, ``IntegrityError``, ...), as ``execute`` raises it."""
-    with _driver_cursor(connection, statement, parameters, many) as cursor:
+    cursor = _driver_cursor(connection, statement, parameters, many)
+    try:
         if many:
             cursor.executemany(statement, parameters)
         else:
             cursor.execute(statement, parameters)
         return int(cursor.rowcount)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise _wrapped(connection, statement, parameters, error) from error
+    finally:
+        cursor.close()
 
 
 def driver_rows(
@@ -138,35 +142,33 @@ def driver_rows(
 ) -> list[Any]:
     """The rows of a query run as :func:`driver_execute` runs a statement (values as the
     driver gives them, untyped by SQLAlchemy)."""
-    with _driver_cursor(connection, statement, parameters, False) as cursor:
+    cursor = _driver_cursor(connection, statement, parameters, False)
+    try:
         cursor.execute(statement, parameters)
         return list(cursor.fetchall())
-
-
-@contextmanager
-def _driver_cursor(
-    connection: Connection, statement: str, parameters: Sequence[Any], many: bool
-) -> Iterator[Any]:
-    """A cursor of the connection's driver for ``statement``: announced to SQLAlchemy's
-    listeners before it runs, its driver errors raised as SQLAlchemy's, closed after."""
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    _announce(connection, cursor, statement, parameters, many)
-    try:
-        yield cursor
     except connection.dialect.loaded_dbapi.Error as error:
         raise _wrapped(connection, statement, parameters, error) from error
     finally:
         cursor.close()
 
 
-def _announce(
-    connection: Connection, cursor: Any, statement: str, parameters: Any, many: bool
-) -> None:
-    """SQLAlchemy's ``before_cursor_execute`` event, as an ``execute`` sends it (listeners
-    see every statement; without one it costs a truth test)."""
+def _driver_cursor(
+    connection: Connection, statement: str, parameters: Sequence[Any], many: bool
+) -> Any:
+    """A cursor of the connection's driver for ``statement``, announced to SQLAlchemy's
+    listeners as an ``execute`` announces it (``before_cursor_execute``: listeners see
+    every statement; without one it costs a truth test). The caller runs the statement,
+    raises a driver error as :func:`_wrapped`, and closes the cursor (in line, not in a
+    context manager: these run several times in every command)."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     listeners = connection.dispatch.before_cursor_execute
     if listeners:  # an empty collection is false
-        listeners(connection, cursor, statement, parameters, None, many)
+        try:
+            listeners(connection, cursor, statement, parameters, None, many)
+        except BaseException:
+            cursor.close()
+            raise
+    return cursor
 
 
 def _wrapped(

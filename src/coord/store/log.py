@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import orjson
@@ -18,7 +19,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
-    Row,
     Select,
     bindparam,
     column,
@@ -69,6 +69,12 @@ _LOCK_STATEMENT = (
     " SELECT pg_advisory_xact_lock(%s) FROM settings"
 )
 INSERT_BATCH = 1000
+#: Events a store keeps decoded, by hash, for its writers' prefetches (the least recently
+#: used go beyond this many): a command reads the streams it appends to, which recent
+#: commands mostly read already (at 100k events, four in five of its stored events).
+#: Equal hashes are the same stored event (position, stream, version and export form
+#: are what the hash is taken of), so a kept event is the one its row decodes to.
+DECODED_EVENTS = 4096
 _IN_BATCH = 500
 
 T = TypeVar("T")
@@ -157,11 +163,16 @@ class LogSession:
         """:meth:`referrers` of several keys in one query per few hundred keys."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, dict[Referrer, None]] = {key: {} for key in wanted}
-        query = _PG_REFERRERS if self._postgresql else _REFERRERS
         for chunk in _chunks(wanted, _IN_BATCH):
-            rows = self._conn.execute(query, {"keys": list(chunk)})
-            for r in rows:
-                found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
+            if self._postgresql:
+                rows = self._conn.execute(_PG_REFERRERS, {"keys": list(chunk)})
+                for r in rows:
+                    found[r.key][Referrer(r.event_id, r.stream, r.at)] = None
+                continue
+            for event_id, stream, at, key in driver_rows(
+                self._conn, _SQLITE_REFERRERS, (_json_array(chunk),)
+            ):
+                found[key][Referrer(event_id, stream, datetime.fromisoformat(at))] = None
         return {key: list(referrers) for key, referrers in found.items()}
 
     def last_recorded_at(self) -> datetime | None:
@@ -217,6 +228,17 @@ def _referrers_query() -> Select[Any]:
 
 
 _REFERRERS = _referrers_query()
+#: SQLite: :data:`_REFERRERS` as the driver's own SQL (as the prefetch's queries: the keys
+#: one JSON array, ``at`` as ISO text in UTC)
+_SQLITE_REFERRERS = (
+    "SELECT events.event_id, events.stream, event_references.at || '+00:00',"
+    ' event_references."key" FROM event_references'
+    " JOIN events ON event_references.position = events.position"
+    ' WHERE event_references."key" IN (SELECT value FROM json_each(?))'
+    " AND NOT EXISTS (SELECT 1 FROM event_references AS retraction"
+    " WHERE retraction.\"key\" = 'event:' || events.event_id)"
+    " ORDER BY event_references.position, event_references.ordinal"
+)
 
 # PostgreSQL plans an IN list over a table without statistics (as the log is while an
 # import fills it, all in one transaction) as a scan of the whole table: these ask for
@@ -341,7 +363,12 @@ AppendHook = Callable[["Writer", Sequence[Accepted], list[int]], None]
 class Writer(LogSession):
     """One unit of work holding the append lock: reads see what it has appended."""
 
-    def __init__(self, connection: Connection, on_append: AppendHook | None = None) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        on_append: AppendHook | None = None,
+        decoded: dict[str, Event] | None = None,
+    ) -> None:
         super().__init__(connection)
         self._on_append = on_append
         self._head: tuple[int, str, datetime | None] | None = None
@@ -350,7 +377,10 @@ class Writer(LogSession):
         self._versions: dict[str, int] = {}
         # Answers loaded in bulk by prefetch(); valid until the next append. A found event
         # is kept as its row until it is asked for (most are never decoded).
-        self._found: dict[str, StoredRef | Row[Any] | _SQLiteEventRow | None] = {}
+        self._found: dict[str, StoredRef | Sequence[Any] | None] = {}
+        #: events decoded from rows, by their hash (which the hash chain makes name the
+        #: row's whole content): shared by the units of work of one store
+        self._decoded: dict[str, Event] = {} if decoded is None else decoded
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
 
@@ -399,37 +429,56 @@ class Writer(LogSession):
         event of each stream read."""
         found = self._found
         wanted = self._streams
-        head: Row[Any] | _SQLiteEventRow | None = None
+        head: Sequence[Any] | None = None
+        # rows of found_by and the columns of _SQLITE_COLUMNS (PostgreSQL: and prev_hash
+        # before the hash, last), read by index: most are never converted (their events
+        # are in the store's decoded events already, by hash)
         for row in self._wanted_rows(ids, streams):
-            if row.found_by == _BY_ID:
-                found[row.event_id] = row  # decoded if it is asked for
-            elif row.found_by == _BY_STREAM:
-                event = decode_row(row)
-                wanted[row.stream].append(event)
-                versions[row.stream] = row.version
-                if found.get(row.event_id) is not None:
-                    found[row.event_id] = StoredRef(row.stream, event)
+            found_by = row[0]
+            if found_by == _BY_ID:
+                found[row[2]] = row  # decoded if it is asked for
+            elif found_by == _BY_STREAM:
+                stream = row[3]
+                event = self._decoded_event(row)
+                wanted[stream].append(event)
+                versions[stream] = row[4]
+                if found.get(row[2]) is not None:
+                    found[row[2]] = StoredRef(stream, event)
             else:
                 head = row
         if self._head is None:
-            self._head = (
-                (0, GENESIS_HASH, None)
-                if head is None
-                else (head.position, head.hash, head.recorded_at)
-            )
+            if head is None:
+                self._head = (0, GENESIS_HASH, None)
+            else:
+                recorded = head[8]
+                if not self._postgresql:
+                    recorded = datetime.fromisoformat(recorded)
+                self._head = (head[1], head[-1], recorded)
 
-    def _wanted_rows(
-        self, ids: Sequence[str], streams: Sequence[str]
-    ) -> Iterable[Row[Any] | _SQLiteEventRow]:
-        """The rows of :meth:`_read_events`' query, each with ``found_by`` and the
-        values of an ``events`` row."""
+    def _decoded_event(self, row: Sequence[Any]) -> Event:
+        """The event of a row of :meth:`_wanted_rows`: the one decoded before when its
+        hash is in the store's decoded events, else decoded (and kept there)."""
+        decoded = self._decoded
+        digest = row[-1]
+        event = decoded.pop(digest, None)  # put back last: the most recently used
+        if event is None:
+            event = decode_row(row if self._postgresql else _sqlite_event_row(row))
+            if len(decoded) >= DECODED_EVENTS:
+                # the least recently used quarter (seldom done)
+                for stale in list(islice(decoded, DECODED_EVENTS // 4)):
+                    decoded.pop(stale, None)
+        decoded[digest] = event
+        return event
+
+    def _wanted_rows(self, ids: Sequence[str], streams: Sequence[str]) -> Iterable[Sequence[Any]]:
+        """The rows of :meth:`_read_events`' query: ``found_by`` then the values of an
+        ``events`` row (SQLite: as the driver gives them, see :func:`_sqlite_event_row`)."""
         first = self._head is None
         if self._postgresql:
             query = _PG_WANTED_QUERIES[first]
             return self._conn.execute(query, {"ids": list(ids), "streams": list(streams)})
         parameters = (_json_array(ids), _json_array(streams))
-        rows = driver_rows(self._conn, _SQLITE_WANTED_QUERIES[first], parameters)
-        return [_sqlite_event_row(row) for row in rows]
+        return driver_rows(self._conn, _SQLITE_WANTED_QUERIES[first], parameters)
 
     def referrers(self, key: str) -> list[Referrer]:
         cached = self._referrers.get(key)
@@ -441,7 +490,7 @@ class Writer(LogSession):
             found = self._found[key]
             if found is None or isinstance(found, StoredRef):
                 return found
-            ref = self._found[key] = StoredRef(stream=found.stream, event=decode_row(found))
+            ref = self._found[key] = StoredRef(stream=found[3], event=self._decoded_event(found))
             return ref
         return super().find_event(event_id)
 
@@ -688,6 +737,8 @@ class EventStore:
     ) -> None:
         self.engine = engine
         self.on_append = on_append
+        #: the events its writers decoded, by hash (see :data:`DECODED_EVENTS`)
+        self._decoded: dict[str, Event] = {}
         file = sqlite_file(engine.url.render_as_string()) if wal_checkpoints else None
         self.wal_checkpointer = WalCheckpointer(file) if file else None
 
@@ -719,7 +770,7 @@ class EventStore:
                     "the event log is busy (another import or command is writing); try again"
                 ) from error
             with transaction:
-                yield Writer(connection, self.on_append)
+                yield Writer(connection, self.on_append, self._decoded)
         if checkpointer is not None:
             checkpointer.committed()
 
