@@ -23,7 +23,7 @@ from coord.projections.collector import collector_spared
 from coord.projections.rebuild import rebuild_within
 from coord.store.engine import is_postgresql
 from coord.store.log import EventStore, Writer
-from coord.store.statistics import IMPORTED_TABLES, analyse_written_tables
+from coord.store.statistics import IMPORTED_TABLES, vacuum_and_analyse
 
 BATCH_SIZE = 1000
 #: An import projects in bulk once it has appended at least this many times the events
@@ -127,8 +127,9 @@ def import_files(
     except _Abort:
         raise ImportRejected(counts.rejected) from None
     if in_bulk and counts.imported:
-        # the tables now hold at least a third more: the planner's figures are out of date
-        analyse_written_tables(store.engine, IMPORTED_TABLES)
+        # the tables now hold at least a third more: the planner's figures are out of date,
+        # and none of their pages is marked all-visible for index-only scans
+        vacuum_and_analyse(store.engine, IMPORTED_TABLES)
     return ImportResult(counts.imported, counts.duplicates, counts.rejected, written=True)
 
 

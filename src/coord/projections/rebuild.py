@@ -24,14 +24,14 @@ from coord.store.bulk_rows import sort_indexes_in_memory
 from coord.store.log import EventStore, Writer
 from coord.store.readmodels import network_time_zone, replace_rows, swap_in
 from coord.store.rows import fold_stored
-from coord.store.statistics import REBUILT_TABLES, analyse_written_tables
+from coord.store.statistics import REBUILT_TABLES, vacuum_and_analyse
 
 
 def rebuild(store: EventStore, on_progress: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Recompute the read models; returns (events in the log, rows written)."""
     with store.writing() as writer:
         read, written = rebuild_within(writer, on_progress)
-    analyse_written_tables(store.engine, REBUILT_TABLES)
+    vacuum_and_analyse(store.engine, REBUILT_TABLES)
     return read, written
 
 
