@@ -130,6 +130,16 @@ def _prefetched_as_the_log_reads(
     return len(decoded) - before
 
 
+def _counting_decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The hashes of the stored events decoded from now on, in order."""
+    decoded: list[str] = []
+    decode = store_log.decode_row
+    monkeypatch.setattr(
+        store_log, "decode_row", lambda row: decoded.append(row.hash) or decode(row)
+    )
+    return decoded
+
+
 def test_a_store_decodes_a_stored_event_once_for_its_units_of_work(
     store: EventStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,11 +151,7 @@ def test_a_store_decodes_a_stored_event_once_for_its_units_of_work(
         writer.append(records[:20])
     streams = list(dict.fromkeys(r.stream for r in records))
     ids = [r.event.event_id for r in records]
-    decoded: list[str] = []
-    decode = store_log.decode_row
-    monkeypatch.setattr(
-        store_log, "decode_row", lambda row: decoded.append(row.hash) or decode(row)
-    )
+    decoded = _counting_decodes(monkeypatch)
     assert _prefetched_as_the_log_reads(store, ids, streams, decoded) == 20
     assert _prefetched_as_the_log_reads(store, ids, streams, decoded) == 0  # every one kept
     with store.writing() as writer:
@@ -164,11 +170,7 @@ def test_the_decoded_events_kept_are_bounded(
         writer.append(records)
     streams = list(dict.fromkeys(r.stream for r in records))
     ids = [r.event.event_id for r in records]
-    decoded: list[str] = []
-    decode = store_log.decode_row
-    monkeypatch.setattr(
-        store_log, "decode_row", lambda row: decoded.append(row.hash) or decode(row)
-    )
+    decoded = _counting_decodes(monkeypatch)
     counts = [
         _prefetched_as_the_log_reads(store, ids, streams, decoded),
         _prefetched_as_the_log_reads(store, ids[-4:], streams[-3:], decoded),  # kept
