@@ -61,11 +61,21 @@ __all__ = [
 APPEND_LOCK_KEY = 0x636F6F7264  # "coord"
 LOCK_TIMEOUT = "30s"
 #: ``SET LOCAL lock_timeout`` (and ``jit``: off, since compiling a plan takes longer than
-#: running any query of an append) then ``pg_advisory_xact_lock``: the materialised CTE
-#: is evaluated before the lock is asked for.
+#: running any query of an append; and ``plan_cache_mode``: generic plans, see below)
+#: then ``pg_advisory_xact_lock``: the materialised CTE is evaluated before the lock is
+#: asked for.
+#:
+#: A unit of work's statements are index lookups by keys given as parameters, prepared by
+#: psycopg once a connection has run them a few times. PostgreSQL's default plans a
+#: prepared statement afresh at each run unless its generic plan looks no costlier, and
+#: for the prefetch's and the referrers' queries (lookups over ``unnest`` of an array) it
+#: never does: planning them took ~0.2 ms each, a command's largest server-side cost.
+#: A generic plan is made once per connection; a command at 102k events on PostgreSQL:
+#: mean 2.13 -> 1.71 ms (alternating runs, 300 commands); imports and rebuilds unchanged.
 _LOCK_STATEMENT = (
     "WITH settings AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true),"
-    " set_config('jit', 'off', true))"
+    " set_config('jit', 'off', true),"
+    " set_config('plan_cache_mode', 'force_generic_plan', true))"
     " SELECT pg_advisory_xact_lock(%s) FROM settings"
 )
 INSERT_BATCH = 1000
