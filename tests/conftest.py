@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 sys.path.insert(0, str(Path(__file__).parent))  # the harness, however pytest imports us
 
+from coord.app.database import Database, initialise
 from coord.store import EventStore, create_engine_for, upgrade
 from pg_harness import REQUIRE_ENV, Server, start_server
 
@@ -88,3 +89,11 @@ def engine(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def store(engine: Engine) -> EventStore:
     return EventStore(engine)
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    """A database as ``coord init`` leaves it (schema at head, read models kept)."""
+    database = initialise(db_url)
+    yield database
+    database.close()

@@ -27,13 +27,6 @@ RowKey = tuple[str, str, int]
 
 
 @pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = initialise(db_url)
-    yield database
-    database.close()
-
-
-@pytest.fixture
 def halves(tmp_path: Path) -> tuple[Path, Path]:
     """The sample network's log in two files: its first 1,000 lines, and the rest."""
     lines = SAMPLE.read_bytes().splitlines(keepends=True)

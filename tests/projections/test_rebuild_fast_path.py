@@ -9,7 +9,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -109,13 +109,6 @@ def check_rebuild(database: Database) -> None:
             assert checkpoint(connection) == (0 if head is None else head.position)
         finally:
             table.drop(connection)
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = initialise(db_url)
-    yield database
-    database.close()
 
 
 def test_a_generated_log_with_retractions(database: Database, tmp_path: Path) -> None:

@@ -4,25 +4,17 @@ prefetch's lookups over ``unnest`` of an array were planned afresh at every comm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from coord.app.database import Database, initialise
+from coord.app.database import Database
 from coord.app.recording import record
 from coord.events import decode_event
 from coord.interop.jsonl import parse_line
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.jsonl"
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = initialise(db_url)
-    yield database
-    database.close()
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

@@ -5,26 +5,18 @@ the reports' plan tests pin)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from coord.app.database import Database, initialise
+from coord.app.database import Database
 from coord.app.importing import import_files
 from coord.projections.rebuild import rebuild
 from coord.store.statistics import IMPORTED_TABLES
 
 SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.jsonl"
-
-
-@pytest.fixture
-def database(db_url: str) -> Iterator[Database]:
-    database = initialise(db_url)
-    yield database
-    database.close()
 
 
 def run_import(database: Database, path: Path) -> None:
