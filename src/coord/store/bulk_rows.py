@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Dialect, Table
 
 # the serializer coord's engines write JSON columns with: a payload's text made by it is
 # the text an insert of its dict stores
-from coord.store.engine import _json_dumps
+from coord.store.engine import _json_dumps, defer, flush_pending
 from coord.store.schema import FIGURE_NAMES
 
 if TYPE_CHECKING:
@@ -81,6 +81,7 @@ def write_rows(connection: Connection, table: Table, rows: Iterable[ModelRow]) -
             return _copy_prepared(connection, table, rows, processors)
         return _execute_prepared(connection, table, rows, processors)
     if postgresql:
+        flush_pending(connection)  # COPY is not pipelined: the writes before it go first
         return _copy(connection, table, rows, processors)
     return _execute_many(connection, table, rows, processors)
 
@@ -382,12 +383,12 @@ def _copy_prepared(
     if len(first) < COPY_FROM:  # a command's few rows: an INSERT is a round trip fewer
         few = list(table_rows(first))
         if few:
+            # sent with the next statement or the unit of work's COMMIT
             marks = ", ".join(["%s"] * len(few[0]))
-            with driver.cursor() as cursor:  # type: ignore[union-attr]
-                cursor.executemany(
-                    f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})", few
-                )
+            statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+            defer(connection, statement, few, many=True)
         return len(few)
+    flush_pending(connection)  # COPY is not pipelined: the writes before it go first
     with (
         driver.cursor() as cursor,  # type: ignore[union-attr]
         cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy,

@@ -36,10 +36,16 @@ from coord.events import Event, encode_event
 from coord.store.chain import GENESIS_HASH, Head, canonical_bytes, chain_hash
 from coord.store.engine import (
     WRITE,
+    begin_with,
+    commit_with_pending,
     create_engine_for,
+    defer,
     driver_execute,
     driver_rows,
+    flush_pending,
+    is_pending,
     is_postgresql,
+    pending_writes,
     sqlite_file,
 )
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
@@ -632,6 +638,11 @@ class Writer(LogSession):
         positions = [row[0] for row in event_rows]
         if self._on_append is not None:
             self._on_append(self, records, positions)
+        if self._postgresql and is_pending(self._conn, _INSERT_EVENTS):
+            # deferred by _write, and not sent with a statement of the hook (the
+            # projector's first, moving the checkpoint, takes it): sent now, so that
+            # whatever reads the log next sees these events
+            flush_pending(self._conn)
         return positions
 
     def _insert(
@@ -647,20 +658,23 @@ class Writer(LogSession):
         try:
             if savepoint:
                 with self._conn.begin_nested():
-                    self._write(event_rows, reference_rows)
+                    self._write(event_rows, reference_rows, deferred=False)
             else:
-                self._write(event_rows, reference_rows)
+                self._write(event_rows, reference_rows, deferred=self._postgresql)
         except (IntegrityError, dbapi_error) as error:
-            reason = str(getattr(error, "orig", None) or error)
-            if "event_id" in reason:
-                raise DuplicateEventError(
-                    "an event with one of these event ids is already stored"
-                ) from error
-            raise ConcurrencyError(None, None, None) from error
+            raise _insert_failure(error) from error
 
     def _write(
-        self, event_rows: list[tuple[Any, ...]], reference_rows: list[tuple[Any, ...]]
+        self,
+        event_rows: list[tuple[Any, ...]],
+        reference_rows: list[tuple[Any, ...]],
+        *,
+        deferred: bool,
     ) -> None:
+        """``deferred`` (PostgreSQL, no savepoint): a command's few rows go to the server
+        with the next statement (:func:`~coord.store.engine.defer`; the projector's, moving
+        the checkpoint), in its round trip; an error they meet is raised there as
+        :meth:`_insert` raises it."""
         for table, columns, rows in (
             ("events", _EVENT_COLUMNS, event_rows),
             ("event_references", _REFERENCE_COLUMNS, reference_rows),
@@ -668,15 +682,27 @@ class Writer(LogSession):
             if not rows:
                 continue
             if self._postgresql and len(rows) >= COPY_FROM:
+                flush_pending(self._conn)  # COPY is not pipelined: what precedes it first
                 self._copy(table, columns, rows)
                 continue
-            mark = "%s" if self._postgresql else "?"
-            statement = (
-                f"INSERT INTO {table} ({', '.join(columns)}) "
-                f"VALUES ({', '.join([mark] * len(columns))})"
-            )
+            if self._postgresql:
+                statement = _PG_INSERTS[table]
+            else:
+                statement = (
+                    f"INSERT INTO {table} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join(['?'] * len(columns))})"
+                )
             for chunk in _chunks(rows, INSERT_BATCH):
-                if len(chunk) > 1:
+                many = len(chunk) > 1
+                if deferred:
+                    defer(
+                        self._conn,
+                        statement,
+                        chunk if many else chunk[0],
+                        many=many,
+                        translate=_deferred_insert_failure,
+                    )
+                elif many:
                     driver_execute(self._conn, statement, chunk, many=True)
                 else:
                     driver_execute(self._conn, statement, chunk[0])
@@ -702,6 +728,35 @@ _EVENT_COLUMNS = (
     "recorded_at", "actor", "data", "prev_hash", "hash",
 )  # fmt: skip
 _REFERENCE_COLUMNS = ("position", "ordinal", '"key"', "at")
+#: PostgreSQL: the INSERT of each table's rows
+_PG_INSERTS = {
+    table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    for table, columns in (("events", _EVENT_COLUMNS), ("event_references", _REFERENCE_COLUMNS))
+}
+_INSERT_EVENTS = _PG_INSERTS["events"]
+
+
+def _insert_failure(error: Exception) -> Exception:
+    """What an append raises for a unique key its rows collide with: an event id
+    already stored, or a stream version or position taken by another writer."""
+    reason = str(getattr(error, "orig", None) or error)
+    if "event_id" in reason:
+        return DuplicateEventError("an event with one of these event ids is already stored")
+    return ConcurrencyError(None, None, None)
+
+
+def _deferred_insert_failure(error: Exception) -> Exception | None:
+    """:func:`_insert_failure` of the driver's error raised by the statement a deferred
+    append went with, when the append's rows caused it (a key of the log's tables)."""
+    diag = getattr(error, "diag", None)
+    table = getattr(diag, "table_name", None)
+    if getattr(diag, "sqlstate", None) != _UNIQUE_VIOLATION or table not in _PG_INSERTS:
+        return None
+    return _insert_failure(error)
+
+
+#: PostgreSQL's SQLSTATE for a unique key violated
+_UNIQUE_VIOLATION = "23505"
 #: what the JSON column holds for an absent actor (as SQLAlchemy's JSON type writes None)
 _JSON_NULL = "null"
 
@@ -767,20 +822,35 @@ class EventStore:
         exit, rolls back on an exception."""
         checkpointer = self.wal_checkpointer
         with self.engine.connect() as connection:
+            postgresql = is_postgresql(connection)
+            if postgresql:
+                # BEGIN sent by begin_with, with the lock statement (see there)
+                connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.execution_options(**{WRITE: True})
             if checkpointer is not None:
                 checkpointer.bound(connection.connection.dbapi_connection, connection.info)
             try:
                 transaction = connection.begin()
-                if is_postgresql(connection):
-                    # the timeout set first, then the lock taken, in one round trip
-                    connection.exec_driver_sql(_LOCK_STATEMENT, (LOCK_TIMEOUT, APPEND_LOCK_KEY))
+                if postgresql:
+                    # the timeout set first, then the lock taken, in one round trip with
+                    # the transaction's BEGIN
+                    begin_with(connection, _LOCK_STATEMENT, (LOCK_TIMEOUT, APPEND_LOCK_KEY))
             except OperationalError as error:
                 raise StoreBusy(
                     "the event log is busy (another import or command is writing); try again"
                 ) from error
-            with transaction:
-                yield Writer(connection, self.on_append, self._decoded)
+            try:
+                with transaction:
+                    if postgresql:
+                        # writes nothing reads back go with the next statement or the
+                        # COMMIT (coord.store.engine.defer)
+                        pending_writes(connection, True)
+                    yield Writer(connection, self.on_append, self._decoded)
+                    if postgresql:
+                        commit_with_pending(connection)
+            finally:
+                if postgresql:
+                    pending_writes(connection, False)
         if checkpointer is not None:
             checkpointer.committed()
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, insert, select, text
 
 from coord.store.bulk_rows import drop_derived, write_rows
-from coord.store.engine import driver_execute, driver_rows
+from coord.store.engine import defer, driver_execute, driver_rows
 from coord.store.schema import (
     FIGURE_NAMES,
     READ_MODEL_INDEXES,
@@ -225,9 +225,10 @@ _DELETE_ROW = "DELETE FROM read_models WHERE owner = {0} AND kind = {0} AND seq 
 
 def delete_rows(connection: Connection, keys: Collection[tuple[str, str, int]]) -> None:
     """Delete the rows with these (owner, kind, seq) keys (one ``executemany`` through
-    the driver: no statement to compile nor dict per row)."""
+    the driver: no statement to compile nor dict per row; on PostgreSQL sent with the
+    next statement or the commit, :func:`~coord.store.engine.defer`)."""
     if keys:
-        driver_execute(connection, _marked(connection, _DELETE_ROW), list(keys), many=True)
+        defer(connection, _marked(connection, _DELETE_ROW), list(keys), many=True)
 
 
 #: moving the checkpoint on from where an append found it, in the driver's parameter style

@@ -1,0 +1,216 @@
+"""A writing unit of work on PostgreSQL waits for the server as few times as it can: the
+transaction's BEGIN goes with the lock statement, writes whose results nothing reads (an
+event's rows, the read models' rows) go with the next statement or with the COMMIT
+(``coord.store.engine.defer``), and the pool checks a connection without a query. Each
+round trip costs a command two context switches and the server's answer, and a command
+on PostgreSQL made 9-15 of them. These tests pin the round trips, and that the writes
+sent later still fail where, and as, they failed before, leaving nothing written."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.exc import IntegrityError
+from store_helpers import at, site
+
+from coord.app.database import Database
+from coord.app.recording import record
+from coord.events import decode_event
+from coord.store import ConcurrencyError, DuplicateEventError, EventStore, StoreBusy
+from coord.store import log as store_log
+from coord.store.engine import defer
+from coord.store.readmodels import checkpoint
+from coord.store.schema import events
+from coord.store.subject_events import stored_events_of_streams
+from event_strategies import LONDON
+
+NOW = datetime(2025, 3, 2, 12, 0, tzinfo=UTC)
+postgresql_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+
+def _decoded(kind: str, occurred: str, **data: Any) -> Any:
+    return decode_event({"type": kind, "occurred_at": occurred, "data": data})
+
+
+@contextmanager
+def round_trips(engine: Engine, tmp_path: Path) -> Iterator[list[int]]:
+    """The round trips of the connections checked out meanwhile (libpq's trace of the
+    messages: each run of messages sent then answered is one wait for the server)."""
+    trace = tmp_path / "libpq.trace"
+    descriptor = os.open(trace, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    traced: list[Any] = []
+
+    def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        dbapi_connection.pgconn.trace(descriptor)
+        dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        traced.append(dbapi_connection.pgconn)
+
+    def on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        if dbapi_connection is not None:
+            dbapi_connection.pgconn.untrace()  # flushes the trace
+
+    counted: list[int] = []
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "checkin", on_checkin)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "checkout", on_checkout)
+        event.remove(engine, "checkin", on_checkin)
+        os.close(descriptor)
+    directions = [line[0] for line in trace.read_text().splitlines() if line[:1] in ("F", "B")]
+    counted.append(sum(1 for a, b in itertools.pairwise(directions) if a + b == "FB"))
+
+
+@postgresql_only
+def test_a_command_waits_for_the_server_four_or_five_times(
+    database: Database, tmp_path: Path
+) -> None:
+    """BEGIN + lock, the prefetch, the event's rows + the checkpoint, (the time zone,)
+    the read models' rows + COMMIT. Before: the pool's ping, BEGIN, the lock, the
+    prefetch, each INSERT, the checkpoint, the time zone, the rows, COMMIT (7 and 10)."""
+    store = database.store
+    for command in [
+        _decoded("SiteRegistered", "2025-03-01T08:00:00Z", site_id="S1", name="n", specialist_for=[]),
+        _decoded("PatientRegistered", "2025-03-01T08:10:00Z", patient_id="P1"),
+    ]:  # fmt: skip
+        record(store, command, time_zone=LONDON, now=NOW)
+    second_site = _decoded(
+        "SiteRegistered", "2025-03-01T08:00:00Z", site_id="S2", name="n", specialist_for=[]
+    )
+    with round_trips(store.engine, tmp_path) as counted:
+        record(store, second_site, time_zone=LONDON, now=NOW)
+    assert counted == [4]  # no read-model rows: the COMMIT alone
+    transfer = _decoded(
+        "TransferRequested", "2025-03-01T09:00:00Z", transfer_id="T1", patient_id="P1",
+        item="imaging", from_site="S1", to_site="S2", method="iep",
+    )  # fmt: skip
+    with round_trips(store.engine, tmp_path) as counted:
+        record(store, transfer, time_zone=LONDON, now=NOW)
+    assert counted == [5]
+    with store.reading() as reader:
+        assert [e.type for e in reader.stream_events("transfer:T1")] == ["TransferRequested"]
+        assert checkpoint(reader.connection) == 4
+
+
+def _copy_of_first_event(writer: store_log.Writer, position: int, event_id: str) -> None:
+    """A row written behind the writer's back (as a writer ignoring the lock would)."""
+    writer.connection.execute(
+        text(
+            "INSERT INTO events (position, event_id, stream, version, type, schema_version,"
+            " occurred_at, recorded_at, actor, data, prev_hash, hash)"
+            " SELECT :position, :event_id, 'site:elsewhere', 1, type, schema_version,"
+            " occurred_at, recorded_at, actor, data, prev_hash, hash FROM events"
+            " WHERE position = 1"
+        ),
+        {"position": position, "event_id": event_id},
+    )
+
+
+@pytest.mark.parametrize("collision", ["event_id", "position"])
+def test_an_append_sent_later_fails_as_before_and_writes_nothing(
+    database: Database, collision: str
+) -> None:
+    """The event's INSERT, deferred, goes with the projector's checkpoint statement: a
+    key it collides with is still a DuplicateEventError or ConcurrencyError, and the unit
+    of work is rolled back."""
+    store = database.store
+    with store.writing() as writer:
+        writer.append([site("S1", recorded=at(1))])
+    new = site("S2", recorded=at(2))
+    expected = DuplicateEventError if collision == "event_id" else ConcurrencyError
+    with pytest.raises(expected), store.writing() as writer:
+        writer.prefetch([new.event.event_id], [new.stream])  # seen absent: no savepoint
+        if collision == "event_id":
+            _copy_of_first_event(writer, 50, new.event.event_id)
+        else:
+            _copy_of_first_event(writer, 2, "00000000-0000-4000-8000-000000000000")
+        writer.append([new])
+    with store.reading() as reader:
+        assert reader.count() == 1
+        assert checkpoint(reader.connection) == 1
+    with store.writing() as writer:  # the connection is usable again
+        writer.append([new])
+    with store.reading() as reader:
+        assert reader.count() == 2
+
+
+def test_a_write_sent_with_the_commit_that_fails_leaves_nothing(database: Database) -> None:
+    """A deferred write that fails at the COMMIT fails the unit of work: raised as
+    SQLAlchemy raises it, and nothing of it (the appended event) is written."""
+    store = database.store
+    mark = "%s" if database.url.startswith("postgresql") else "?"
+    with pytest.raises(IntegrityError), store.writing() as writer:
+        writer.append([site("S1", recorded=at(1))])
+        # the network's time zone is stored already: its key collides
+        defer(
+            writer.connection,
+            f'INSERT INTO settings ("key", value) VALUES ({mark}, {mark})',
+            ("time_zone", "UTC"),
+        )
+    with store.reading() as reader:
+        assert reader.count() == 0
+        assert checkpoint(reader.connection) == 0
+
+
+def test_what_is_read_after_an_append_sees_it(store: EventStore) -> None:
+    """Reads after a deferred append, through SQLAlchemy or the driver's own cursor,
+    see its events (they are sent first)."""
+    with store.writing() as writer:
+        writer.append([site("S1", recorded=at(1))])
+        seen = writer.connection.execute(select(func.count()).select_from(events)).scalar()
+        writer.append([site("S2", recorded=at(2))])
+        rows = stored_events_of_streams(writer.connection, ["site:S1", "site:S2"])
+    assert seen == 1
+    assert [row[5] for row in rows] == ["site:S1", "site:S2"]
+
+
+@postgresql_only
+def test_a_connection_the_server_ended_is_replaced(store: EventStore) -> None:
+    """Without the pool's ping, a connection the server ended (a restart, an idle
+    timeout) is still never handed to a unit of work: its socket tells."""
+    with store.reading() as reader:
+        pid = reader.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    conninfo = store.engine.url.set(drivername="postgresql").render_as_string(False)
+    with psycopg.connect(conninfo, autocommit=True) as other:
+        # ends that session, waiting until it has ended
+        ended = other.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,)).fetchone()
+        assert ended == (True,)
+    with store.writing() as writer:
+        writer.append([site("S1", recorded=at(1))])
+    with store.reading() as reader:
+        assert reader.count() == 1
+
+
+@postgresql_only
+def test_the_lock_held_elsewhere_is_store_busy_and_leaves_the_connection_usable(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock statement, sent with BEGIN in one pipeline, failing on its timeout."""
+    monkeypatch.setattr(store_log, "LOCK_TIMEOUT", "50ms")
+    with store.engine.connect() as holder:
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": store_log.APPEND_LOCK_KEY})
+        holder.commit()
+        try:
+            with pytest.raises(StoreBusy), store.writing() as writer:
+                writer.append([site("S1", recorded=at(1))])
+        finally:
+            holder.execute(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": store_log.APPEND_LOCK_KEY}
+            )
+            holder.commit()
+    with store.writing() as writer:
+        writer.append([site("S1", recorded=at(1))])
+    with store.reading() as reader:
+        assert reader.count() == 1
+        # the unit of work's AUTOCOMMIT (for its own BEGIN) ended with it
+        assert reader.connection.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
