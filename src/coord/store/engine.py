@@ -177,24 +177,37 @@ def _run(
         cursor.close()
 
 
-def begin_with(connection: Connection, statement: str, parameters: Sequence[Any] = ()) -> None:
-    """PostgreSQL: ``BEGIN`` then ``statement``, in one round trip. The connection must be
-    in ``AUTOCOMMIT`` (``execution_options(isolation_level="AUTOCOMMIT")``, which the pool
-    undoes when it takes the connection back): psycopg then leaves the transaction to us,
-    where it otherwise sends its own ``BEGIN`` first and waits for its answer (also in a
+def begin_with(
+    connection: Connection,
+    statement: str,
+    parameters: Sequence[Any] = (),
+    then: tuple[str, Sequence[Any]] | None = None,
+) -> list[Any]:
+    """PostgreSQL: ``BEGIN`` then ``statement`` (then the query ``then``, its statement
+    and parameters: a fresh snapshot, taken after ``statement`` has run), in one round
+    trip; the rows of ``then``. The connection must be in ``AUTOCOMMIT``
+    (``execution_options(isolation_level="AUTOCOMMIT")``, which the pool undoes when it
+    takes the connection back): psycopg then leaves the transaction to us, where it
+    otherwise sends its own ``BEGIN`` first and waits for its answer (also in a
     pipeline). SQLAlchemy's commit and rollback still end the transaction (psycopg sends
     them while one is open). Errors are raised as :func:`driver_execute` raises them."""
     cursor = _driver_cursor(connection, statement, parameters, False)
+    query = cursor.connection.cursor() if then is not None else None
     try:
         if not cursor.connection.autocommit:
             raise ValueError("begin_with needs a connection in AUTOCOMMIT")
         with cursor.connection.pipeline():
             cursor.execute("BEGIN")
             cursor.execute(statement, parameters)
+            if query is not None and then is not None:
+                query.execute(*then)
+        return [] if query is None else list(query.fetchall())
     except connection.dialect.loaded_dbapi.Error as error:
         raise _wrapped(connection, statement, parameters, error) from error
     finally:
         cursor.close()
+        if query is not None:
+            query.close()
 
 
 def _opens_transaction(connection: Connection, driver: Any) -> bool:

@@ -48,6 +48,7 @@ from coord.store.engine import (
     pending_writes,
     sqlite_file,
 )
+from coord.store.readmodels import keep_time_zone_read, time_zone_read
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
 from coord.store.schema import event_references, events
 from coord.store.wal_checkpoints import WalCheckpointer
@@ -834,7 +835,12 @@ class EventStore:
                 if postgresql:
                     # the timeout set first, then the lock taken, in one round trip with
                     # the transaction's BEGIN
-                    begin_with(connection, _LOCK_STATEMENT, (LOCK_TIMEOUT, APPEND_LOCK_KEY))
+                    zone = begin_with(
+                        connection,
+                        _LOCK_STATEMENT,
+                        (LOCK_TIMEOUT, APPEND_LOCK_KEY),
+                        then=time_zone_read(connection),
+                    )
             except OperationalError as error:
                 raise StoreBusy(
                     "the event log is busy (another import or command is writing); try again"
@@ -845,12 +851,16 @@ class EventStore:
                         # writes nothing reads back go with the next statement or the
                         # COMMIT (coord.store.engine.defer)
                         pending_writes(connection, True)
+                        # read with the lock (which a change of it holds too), for the
+                        # projector's rows: a round trip fewer
+                        keep_time_zone_read(connection, zone)
                     yield Writer(connection, self.on_append, self._decoded)
                     if postgresql:
                         commit_with_pending(connection)
             finally:
                 if postgresql:
                     pending_writes(connection, False)
+                    keep_time_zone_read(connection, None)
         if checkpointer is not None:
             checkpointer.committed()
 

@@ -140,9 +140,33 @@ _MOVE_CHECKPOINT = "UPDATE projection_checkpoints SET position = {0} WHERE name 
 
 def network_time_zone(connection: Connection) -> ZoneInfo:
     """The network's time zone stored with the database, in which the read models' day
-    counts are taken."""
-    rows = driver_rows(connection, _marked(connection, _READ_TIME_ZONE), (TIME_ZONE_KEY,))
+    counts are taken (as read with the unit of work's lock, when it was:
+    :func:`time_zone_read`)."""
+    rows = connection.info.get(_TIME_ZONE_READ)
+    if rows is None:
+        rows = driver_rows(connection, _marked(connection, _READ_TIME_ZONE), (TIME_ZONE_KEY,))
     return ZoneInfo(rows[0][0] if rows and rows[0][0] else DEFAULT_TIME_ZONE)
+
+
+#: ``Connection.info`` key: the rows of the time zone's query, read in this unit of work
+_TIME_ZONE_READ = "coord_time_zone_read"
+
+
+def time_zone_read(connection: Connection) -> tuple[str, tuple[str]]:
+    """The query of the network's time zone (statement, parameters) for a writing unit of
+    work to send with its lock (on PostgreSQL: in the same round trip) and give to
+    :func:`keep_time_zone_read`: a projection writing rows reads it in every append
+    transaction. ``coord init`` changes it only holding the same lock."""
+    return _marked(connection, _READ_TIME_ZONE), (TIME_ZONE_KEY,)
+
+
+def keep_time_zone_read(connection: Connection, rows: list[Any] | None) -> None:
+    """What :func:`network_time_zone` answers until the unit of work ends (None: forget
+    it when it ends)."""
+    if rows is None:
+        connection.info.pop(_TIME_ZONE_READ, None)
+    else:
+        connection.info[_TIME_ZONE_READ] = rows
 
 
 def checkpoint(connection: Connection) -> int:
