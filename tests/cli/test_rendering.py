@@ -154,3 +154,14 @@ def test_a_wide_report_that_rich_would_cut_short_is_shown_with_fields_as_rows() 
     for figure in {value for row in figures[1:] for value in row if value}:
         assert figure in text
     assert "4242" in text
+
+
+def test_a_rich_without_its_layout_step_prints_the_same_tables_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fast path borrows rich's column layout (a private method of ``Table``); a rich
+    release without it must not break ``--format table``: rich then lays out every row."""
+    report = _gaps(40)
+    fast = render(report, OutputFormat.table, width=80)
+    monkeypatch.setattr(rendering, "_RICH_LAYOUT", None)
+    assert render(report, OutputFormat.table, width=80) == fast

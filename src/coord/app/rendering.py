@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel
 from rich import box
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
 from rich.table import Table
 
 
@@ -298,11 +299,21 @@ def _plain(cell: str) -> list[str] | None:
     return lines
 
 
-def _widths(console: Console, grid: _Grid, rows: list[list[list[str] | None]]) -> list[int]:
+#: rich's own column layout step (a private method of ``Table``, there since rich 10);
+#: None in a rich without it
+_RICH_LAYOUT: Callable[[Table, Console, ConsoleOptions], list[int]] | None = getattr(
+    Table, "_calculate_column_widths", None
+)
+
+
+def _widths(console: Console, grid: _Grid, rows: list[list[list[str] | None]]) -> list[int] | None:
     """The widths rich gives the grid's columns (padding included), measuring only the
     rows that hold each column's widest line and longest word, and the rows that are not
     plain: its widths depend on nothing else. ``rows`` are the grid's cells as
-    :func:`_plain` splits them."""
+    :func:`_plain` splits them. None if this rich has no such layout step (then rich
+    prints the whole table itself, slower but the same)."""
+    if _RICH_LAYOUT is None:
+        return None
     measured = {number for number, row in enumerate(rows) if None in row}
     numbers = range(len(rows))
     for index in range(len(grid.columns)):
@@ -314,14 +325,16 @@ def _widths(console: Console, grid: _Grid, rows: list[list[list[str] | None]]) -
     options = console.options.update_width(console.width - _borders(grid))
     # rich's own layout (a private method, stable since rich 10): the tests compare the
     # result with rich printing the whole table, so a change in rich shows there
-    return sample._calculate_column_widths(console, options)
+    widths: list[int] = _RICH_LAYOUT(sample, console, options)
+    return widths
 
 
 def _fits(grid: _Grid, width: int) -> bool:
     """Whether rich lays the grid out within ``width`` but for the right edge (a blank):
     with columns that keep a ``min_width`` it may not, and the terminal cuts it short."""
     rows = [[_plain(cell) for cell in row] for row in grid.rows]
-    return sum(_widths(_console(width), grid, rows)) + _borders(grid) - 1 <= width
+    widths = _widths(_console(width), grid, rows)
+    return widths is None or sum(widths) + _borders(grid) - 1 <= width
 
 
 def _grid_lines(console: Console, grid: _Grid) -> list[str]:
@@ -329,6 +342,8 @@ def _grid_lines(console: Console, grid: _Grid) -> list[str]:
         return _rich_lines(console, _rich_table(grid, grid.rows))
     rows = [[_plain(cell) for cell in row] for row in grid.rows]
     widths = _widths(console, grid, rows)
+    if widths is None:
+        return _rich_lines(console, _rich_table(grid, grid.rows))
     last = len(grid.columns) - 1
     rooms = [width - _padding(index, last) for index, width in enumerate(widths)]
     if min(rooms) < 1:
