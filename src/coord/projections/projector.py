@@ -44,6 +44,7 @@ from coord.projections.rows import RecordRow, prepared_rows, record_rows
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
 from coord.store.chain import Head
+from coord.store.engine import is_postgresql
 from coord.store.log import Writer
 from coord.store.readmodels import (
     advance_checkpoint,
@@ -321,18 +322,26 @@ class Projector:
         """Write the rows of the touched subjects that differ from those last written."""
         stale: list[tuple[str, str, int]] = []
         new: list[RecordRow] = []
+        # SQLite: a changed row is updated where it is (its key kept); deleted, only a
+        # row whose key is gone. (PostgreSQL writes a new version of an updated row
+        # anyway: there it is deleted and inserted.)
+        in_place = not is_postgresql(writer.connection)
         for owner in touched:
             subject = self._subjects[owner]
             rows = _rows_of(subject.builder, owner)
             before = subject.rows
-            stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
+            if in_place:
+                stale.extend((owner, *key) for key in before if key not in rows)
+            else:
+                stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
             new.extend(row for key, row in rows.items() if before.get(key) != row)
             subject.rows = rows
         delete_rows(writer.connection, stale)
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)
         if new:
-            insert_rows(writer.connection, prepared_rows(new, self._zone_of(writer)))
+            prepared = prepared_rows(new, self._zone_of(writer))
+            insert_rows(writer.connection, prepared, in_place=in_place)
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)
 
