@@ -340,8 +340,8 @@ def _prepared_plan(
     if in_place:
         # SQLite: a row whose key is taken is updated where it is (a delete and an insert
         # would move it to the table's end and rewrite its key's index entry too: about
-        # one written page in 14 of a command). The key is a row's kind, which fixes its
-        # figure columns: the ones set are all it has.
+        # one written page in 14 of a command). A row's kind, part of its key, fixes its
+        # figure columns: those set here are all the row has.
         key = ", ".join(quote(c.name) for c in table.primary_key.columns)
         assert {c.name for c in table.primary_key.columns} == _KEY_NAMES
         values = [c for c in (*KEY_COLUMNS, *(n for _, n in kept)) if c not in _KEY_NAMES]
