@@ -80,9 +80,9 @@ def test_a_subject_first_folded_writes_only_its_changed_rows(
     written: list[Any] = []
     insert_rows = readmodels.insert_rows
 
-    def counted(connection: Any, rows: Any) -> None:
+    def counted(connection: Any, rows: Any, **options: Any) -> None:
         written.extend(rows)
-        insert_rows(connection, rows)
+        insert_rows(connection, rows, **options)
 
     monkeypatch.setattr(projector, "insert_rows", counted)
     changed = 0
