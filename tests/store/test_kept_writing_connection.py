@@ -119,3 +119,26 @@ def test_each_thread_writes_on_a_connection_of_its_own(engine: Engine) -> None:
     finally:
         store.close()
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_thread_that_has_ended_gives_its_kept_connection_back(engine: Engine) -> None:
+    """The TUI checks and saves each form on a worker thread of its own: a long session
+    must not keep one open connection (and its files) per thread it ever ran."""
+    store = EventStore(engine)
+
+    def write(n: int) -> None:
+        with store.writing() as writer:
+            writer.append([site(f"S{n}", recorded=at(n))])
+
+    try:
+        for n in range(6):
+            thread = threading.Thread(target=write, args=(n,))
+            thread.start()
+            thread.join()
+        # the last thread's connection is kept until the next thread's unit of work
+        assert engine.pool.checkedout() <= 1  # type: ignore[attr-defined]
+        with store.reading() as reader:
+            assert reader.count() == 6
+    finally:
+        store.close()
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]

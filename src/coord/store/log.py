@@ -757,7 +757,7 @@ class EventStore:
         #: work (see :meth:`_kept_connection`); all of them, to close
         self._keeps = sqlite is not None
         self._thread_writer = threading.local()
-        self._kept: list[Connection] = []
+        self._kept: dict[threading.Thread, Connection] = {}
         self._kept_lock = threading.Lock()
 
     @classmethod
@@ -768,7 +768,7 @@ class EventStore:
         """Stop the WAL checkpoint thread, if there is one, and close the kept writing
         connections (the engine stays open)."""
         with self._kept_lock:
-            kept, self._kept = self._kept, []
+            kept, self._kept = list(self._kept.values()), {}
         for connection in kept:
             connection.close()
         if self.wal_checkpointer is not None:
@@ -791,7 +791,13 @@ class EventStore:
         connection.execution_options(**{WRITE: True})
         self._thread_writer.connection = connection
         with self._kept_lock:
-            self._kept.append(connection)
+            # a thread that has ended (the TUI runs each form check and save on a
+            # worker thread of its own) gives its connection back here, not at close
+            ended = [thread for thread in self._kept if not thread.is_alive()]
+            left = [self._kept.pop(thread) for thread in ended]
+            self._kept[threading.current_thread()] = connection
+        for old in left:
+            old.close()
         return connection
 
     def _forget(self, connection: Connection) -> None:
@@ -799,8 +805,8 @@ class EventStore:
         in its place until the next unit of work)."""
         self._thread_writer.connection = None
         with self._kept_lock:
-            if connection in self._kept:
-                self._kept.remove(connection)
+            if self._kept.get(threading.current_thread()) is connection:
+                del self._kept[threading.current_thread()]
         connection.close()
 
     @contextmanager
