@@ -3,6 +3,7 @@ them, rebuilt atomically, and caught up for a log stored before they existed."""
 
 from __future__ import annotations
 
+import gc
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,6 +94,31 @@ def test_a_failed_rebuild_leaves_the_read_models_in_place(
     monkeypatch.undo()
     assert rebuild(sample.store) == (2800, len(before))
     assert rows(sample).keys() == before.keys()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_failed_rebuild_leaves_the_collector_as_it_found_it(
+    sample: Database, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    """The rebuild pauses Python's cyclic garbage collector for its fold; a rebuild that
+    fails part-way (after the fold, while writing) must still switch it back on, or the
+    process that ran it (the TUI, a long-lived service) would never collect a reference
+    cycle again, and must not switch on one that its caller had switched off."""
+
+    def broken(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        assert not gc.isenabled()  # paused while the rows are made
+        yield from ()
+        raise RuntimeError("disk full")
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        monkeypatch.setattr(rebuild_module, "rows_of", broken)
+        with pytest.raises(RuntimeError, match="disk full"):
+            rebuild(sample.store)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_init_catches_up_a_log_stored_before_the_read_models(sample: Database) -> None:

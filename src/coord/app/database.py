@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from coord.projections.projector import Projector
 from coord.projections.rebuild import rebuild
 from coord.store.engine import Engine, create_engine_for, describe_url, sqlite_file
-from coord.store.log import EventStore
+from coord.store.log import EventStore, Reader
 from coord.store.migrate import check_schema, current_time_zone, upgrade
-from coord.store.readmodels import checkpoint
+from coord.store.readmodels import checkpoint, network_time_zone
 
 DEFAULT_DB = "coord.db"
 DB_ENV = "COORD_DB"
@@ -45,7 +45,14 @@ def describe(url: str) -> str:
 
 @dataclass
 class Database:
-    """An opened coord database: its engine, event store and network time zone."""
+    """An opened coord database: its engine, event store and network time zone.
+
+    ``time_zone`` is the zone stored when the database was opened. Another process may
+    store another one meanwhile (``coord init --tz``): a command (one process, one
+    query) need not care, but a long-lived session (the terminal UI) reads it again with
+    :meth:`head_and_time_zone` as it follows the log, and its rule checks read it in
+    their own transaction (:func:`stored_time_zone`).
+    """
 
     url: str
     engine: Engine
@@ -55,6 +62,19 @@ class Database:
     def close(self) -> None:
         self.store.close()
         self.engine.dispose()
+
+    def head_and_time_zone(self) -> tuple[int, ZoneInfo]:
+        """The log's head position (0 when empty) and the network's time zone as stored
+        now, read together in one transaction (what the terminal UI polls)."""
+        with self.store.reading() as reader:
+            head = reader.head()
+            return (head.position if head else 0), stored_time_zone(reader)
+
+
+def stored_time_zone(reader: Reader) -> ZoneInfo:
+    """The network's time zone as stored now, read in the reader's transaction (one
+    small query)."""
+    return network_time_zone(reader.connection)
 
 
 def initialise(url: str, time_zone: str | None = None) -> Database:

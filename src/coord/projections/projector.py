@@ -31,6 +31,7 @@ them; or a store without this hook appended) are not projected, and stay behind.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
@@ -43,6 +44,7 @@ from coord.projections.rows import RecordRow, prepared_rows, record_rows
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
 from coord.store.chain import Head
+from coord.store.engine import is_postgresql
 from coord.store.log import Writer
 from coord.store.readmodels import (
     advance_checkpoint,
@@ -287,15 +289,32 @@ class Projector:
             if subject is None:
                 # its rows as stored: those of its events before this batch (the read
                 # models hold the log up to there), so only the rows that differ are written
-                stored = [row for row in events if row[0] < self._batch_start]
-                subject = self._subjects[owner] = Subject(
-                    streams, _rows_of(_fold_of(stored), owner)
-                )
+                subject = self._subjects[owner] = self._first_fold(owner, streams, events)
             else:
                 subject.streams = streams
-            subject.builder = _fold_of(events)
+                subject.builder = _fold_of(events)
             self._subjects.move_to_end(owner)
             fresh.add(owner)
+
+    def _first_fold(self, owner: str, streams: set[str], events: Sequence[StreamRow]) -> Subject:
+        """A subject touched for the first time: the rows of its events before this batch
+        (what the read models hold) and the fold of all its events (``events``, in global
+        order). The events before the batch are folded once, and that fold goes on with
+        the batch's events after their rows are taken (rows are made of copies of the
+        fold's records), instead of folding them again; unless the batch holds a
+        retraction, which may take out an event folded before it: then the events are
+        folded again, as a whole."""
+        split = bisect_left(events, self._batch_start, key=_position)
+        builder = _fold_of(events[:split])
+        subject = Subject(streams, _rows_of(builder, owner))
+        batch = events[split:]
+        if any(row[2] == _RETRACTION for row in batch):
+            subject.builder = _fold_of(events)
+        else:
+            # a retraction before the batch targets an event before it: none to leave out
+            _fold_into(builder, batch, frozenset())
+            subject.builder = builder
+        return subject
 
     # --- writing ----------------------------------------------------------------------
 
@@ -303,18 +322,26 @@ class Projector:
         """Write the rows of the touched subjects that differ from those last written."""
         stale: list[tuple[str, str, int]] = []
         new: list[RecordRow] = []
+        # SQLite: a changed row is updated where it is (its key kept); deleted, only a
+        # row whose key is gone. (PostgreSQL writes a new version of an updated row
+        # anyway: there it is deleted and inserted.)
+        in_place = not is_postgresql(writer.connection)
         for owner in touched:
             subject = self._subjects[owner]
             rows = _rows_of(subject.builder, owner)
             before = subject.rows
-            stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
+            if in_place:
+                stale.extend((owner, *key) for key in before if key not in rows)
+            else:
+                stale.extend((owner, *key) for key, row in before.items() if rows.get(key) != row)
             new.extend(row for key, row in rows.items() if before.get(key) != row)
             subject.rows = rows
         delete_rows(writer.connection, stale)
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)
         if new:
-            insert_rows(writer.connection, prepared_rows(new, self._zone_of(writer)))
+            prepared = prepared_rows(new, self._zone_of(writer))
+            insert_rows(writer.connection, prepared, in_place=in_place)
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)
 
@@ -329,6 +356,15 @@ def _fold_of(events: Sequence[StreamRow]) -> FactBuilder:
     retracted events, and the retractions themselves, left out."""
     retracted = {_field(row[4], "event_id") for row in events if row[2] == _RETRACTION}
     builder = FactBuilder()
+    _fold_into(builder, events, retracted)
+    return builder
+
+
+def _fold_into(
+    builder: FactBuilder, events: Iterable[StreamRow], retracted: Collection[str]
+) -> None:
+    """Fold these events as stored (in global order) into ``builder``: those of
+    ``retracted``, and retractions, left out."""
     apply, apply_stored = builder.apply, builder.apply_stored
     for position, event_id, type_name, occurred_at, data, _ in events:
         if event_id in retracted or type_name == _RETRACTION:
@@ -337,7 +373,6 @@ def _fold_of(events: Sequence[StreamRow]) -> FactBuilder:
             apply(data, position)
         else:
             apply_stored(type_name, data, occurred_at, event_id, position)
-    return builder
 
 
 def _field(data: dict[str, Any] | Event, name: str) -> Any:

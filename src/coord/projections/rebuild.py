@@ -10,6 +10,16 @@ rows are written as they are made, each directly as its parameters
 (:func:`~coord.projections.rows.rows_of`); on PostgreSQL the fresh table's indexes are
 sorted in memory (:func:`~coord.store.bulk_rows.sort_indexes_in_memory`), on SQLite the
 rows go into the table with its indexes already made (:func:`~coord.store.readmodels.swap_in`).
+
+Its cost per event does not grow with the log's length: on SQLite, one year of the demo
+network (102k events) and three years of it (305k) took the same CPU per event, 20-25 us
+(the read ceiling 4.5-6 us), 27 November 2026. A bigger network is another mix, not a
+longer log: at scale 16 (913k events) 1.6 % of the events are attendances (cheap to
+fold, no rows) against 12.3 % at scale 1.6, and there are 12 % more read-model rows per
+event. The time is spread thin (913k events, sampled): the rows' SQLite inserts about a
+fifth (about half of that the primary key's and the two covering indexes' upkeep),
+making the rows' parameters (payload JSON, instants as text) about a quarter, the fold's
+steps a fifth, reading and decoding the log a seventh, the facts a tenth.
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ that lock, so they are gap-free, also after a rollback.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -805,29 +806,78 @@ class EventStore:
         self.on_append = on_append
         #: the events its writers decoded, by hash (see :data:`DECODED_EVENTS`)
         self._decoded: dict[str, Event] = {}
-        file = sqlite_file(engine.url.render_as_string()) if wal_checkpoints else None
+        sqlite = sqlite_file(engine.url.render_as_string())
+        file = sqlite if wal_checkpoints else None
         self.wal_checkpointer = WalCheckpointer(file) if file else None
+        #: SQLite file: each thread's writing connection, kept open between its units of
+        #: work (see :meth:`_kept_connection`); all of them, to close
+        self._keeps = sqlite is not None
+        self._thread_writer = threading.local()
+        self._kept: dict[threading.Thread, Connection] = {}
+        self._kept_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str) -> EventStore:
         return cls(create_engine_for(url))
 
     def close(self) -> None:
-        """Stop the WAL checkpoint thread, if there is one (the engine stays open)."""
+        """Stop the WAL checkpoint thread, if there is one, and close the kept writing
+        connections (the engine stays open)."""
+        with self._kept_lock:
+            kept, self._kept = list(self._kept.values()), {}
+        for connection in kept:
+            connection.close()
         if self.wal_checkpointer is not None:
             self.wal_checkpointer.close()
+
+    def _kept_connection(self) -> Connection | None:
+        """On a SQLite file, this thread's writing connection, kept open between its units
+        of work: taking a connection from the engine's pool and giving it back (its
+        checkout, events and reset) cost a command several times SQLite's own ``BEGIN
+        IMMEDIATE`` and ``COMMIT``. None on PostgreSQL, and for a unit of work begun
+        inside another of the same thread (it gets a connection of its own, as before).
+        Between units of work the connection holds no transaction, so no snapshot nor
+        lock."""
+        if not self._keeps:
+            return None
+        connection: Connection | None = getattr(self._thread_writer, "connection", None)
+        if connection is not None and not connection.closed and not connection.invalidated:
+            return None if connection.in_transaction() else connection
+        connection = self.engine.connect()
+        connection.execution_options(**{WRITE: True})
+        self._thread_writer.connection = connection
+        with self._kept_lock:
+            # a thread that has ended (the TUI runs each form check and save on a
+            # worker thread of its own) gives its connection back here, not at close
+            ended = [thread for thread in self._kept if not thread.is_alive()]
+            left = [self._kept.pop(thread) for thread in ended]
+            self._kept[threading.current_thread()] = connection
+        for old in left:
+            old.close()
+        return connection
+
+    def _forget(self, connection: Connection) -> None:
+        """Close a kept connection whose transaction could not begin (and keep no other
+        in its place until the next unit of work)."""
+        self._thread_writer.connection = None
+        with self._kept_lock:
+            if self._kept.get(threading.current_thread()) is connection:
+                del self._kept[threading.current_thread()]
+        connection.close()
 
     @contextmanager
     def writing(self) -> Iterator[Writer]:
         """One unit of work in one transaction holding the append lock; commits on normal
         exit, rolls back on an exception."""
         checkpointer = self.wal_checkpointer
-        with self.engine.connect() as connection:
+        kept = self._kept_connection()
+        with nullcontext(kept) if kept is not None else self.engine.connect() as connection:
             postgresql = is_postgresql(connection)
-            if postgresql:
-                # BEGIN sent by begin_with, with the lock statement (see there)
-                connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.execution_options(**{WRITE: True})
+            if kept is None:
+                if postgresql:
+                    # BEGIN sent by begin_with, with the lock statement (see there)
+                    connection.execution_options(isolation_level="AUTOCOMMIT")
+                connection.execution_options(**{WRITE: True})
             if checkpointer is not None:
                 checkpointer.bound(connection.connection.dbapi_connection, connection.info)
             try:
@@ -842,6 +892,8 @@ class EventStore:
                         then=time_zone_read(connection),
                     )
             except OperationalError as error:
+                if kept is not None:
+                    self._forget(kept)
                 raise StoreBusy(
                     "the event log is busy (another import or command is writing); try again"
                 ) from error

@@ -282,8 +282,11 @@ def _marked(connection: Connection, statement: str) -> str:
     return statement.format("?" if connection.dialect.paramstyle == "qmark" else "%s")
 
 
-def insert_rows(connection: Connection, rows: Iterable[ModelRow]) -> None:
+def insert_rows(
+    connection: Connection, rows: Iterable[ModelRow], *, in_place: bool = False
+) -> None:
     """Insert these rows (their keys must be free), through the driver as a rebuild
     writes its fresh table (given as :class:`~coord.store.bulk_rows.PreparedRows`, made
-    directly as their parameters)."""
-    write_rows(connection, read_models, rows)
+    directly as their parameters). ``in_place`` (SQLite only): a row whose key is taken
+    replaces that row's values where it is, instead."""
+    write_rows(connection, read_models, rows, in_place=in_place)

@@ -1,11 +1,12 @@
 """The coord terminal UI: one app, four workspaces (modes), polling the log so that what
-another process appends shows up without a restart."""
+another process appends, or a time zone it stores, shows up without a restart."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -90,7 +91,9 @@ class CoordApp(App[None]):
         self.contain_errors = contain_errors
         #: the global position last seen (screens compare it to know they are stale)
         self.head = 0
-        #: published with the new head whenever the log's global position changes
+        #: published with the new head whenever the log's global position changes, or the
+        #: network's time zone does (``coord init --tz`` from another process): either
+        #: way every screen reads again what it shows
         self.log_advanced: Signal[int] = Signal(self, "log_advanced")
         self.sub_title = describe_actor(workspace.actor)
 
@@ -106,21 +109,27 @@ class CoordApp(App[None]):
     # --- the log advancing ------------------------------------------------------------
 
     def check_log(self) -> None:
-        """Read the log's head in a worker; publish :attr:`log_advanced` if it moved."""
+        """Read the log's head and the network's time zone in a worker; publish
+        :attr:`log_advanced` if either changed."""
         self.run_worker(
             self._read_head, thread=True, exclusive=True, group="poll", exit_on_error=False
         )
 
     def _read_head(self) -> None:
         try:
-            head = self.workspace.head()
+            head, zone = self.workspace.database.head_and_time_zone()
         except Exception as error:
             self.call_from_thread(self._poll_failed, error)
             return
-        self.call_from_thread(self._advance, head)
+        self.call_from_thread(self._advance, head, zone)
 
-    def _advance(self, head: int) -> None:
-        if head != self.head:
+    def _advance(self, head: int, zone: ZoneInfo) -> None:
+        database = self.workspace.database
+        moved = zone.key != database.time_zone.key
+        if moved:
+            # set here, on the UI thread, so that a screen is drawn in one zone throughout
+            database.time_zone = zone
+        if head != self.head or moved:
             self.head = head
             self.log_advanced.publish(head)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from coord.app.database import Database
+from coord.app.database import Database, stored_time_zone
 from coord.app.recording import EventRejected, record
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Rejected
@@ -36,6 +36,9 @@ class Workspace:
 
     @property
     def time_zone(self) -> ZoneInfo:
+        """The network's time zone the screens show times in: as stored when the database
+        was opened, then as the app last read it (it follows ``coord init --tz`` from
+        another process within a poll). The rules read the stored one themselves."""
         return self.database.time_zone
 
     def now(self) -> datetime:
@@ -49,11 +52,12 @@ class Workspace:
         """Append an event with this workspace's actor if the rules accept it; return it
         as stored. Raises :class:`EventRejected` (nothing written) when they refuse it."""
         event = self._event(data, occurred_at)
+        # the zone stored now, not the one shown: the local-date rules take the network's
+        with self.database.store.reading() as reader:
+            zone = stored_time_zone(reader)
         for attempt in (1, 2):
             try:
-                decision = record(
-                    self.database.store, event, time_zone=self.time_zone, now=self.now()
-                )
+                decision = record(self.database.store, event, time_zone=zone, now=self.now())
             except ConcurrencyError:
                 if attempt == 2:
                     raise
@@ -67,7 +71,8 @@ class Workspace:
         rule's message, or None if it would be accepted."""
         event = self._event(data, occurred_at)
         with self.database.store.reading() as reader:
-            decision = Ledger(reader, time_zone=self.time_zone, now=self.now()).decide(event)
+            zone = stored_time_zone(reader)  # the network's now, as :meth:`record` takes it
+            decision = Ledger(reader, time_zone=zone, now=self.now()).decide(event)
         return decision.reason if isinstance(decision, Rejected) else None
 
     def head(self) -> int:
