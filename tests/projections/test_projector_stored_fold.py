@@ -64,19 +64,25 @@ def test_a_later_release_folds_stored_events_of_an_older_version(
         assert_equals_rebuild(database)
 
 
+def _first_part_imported(url: str, tmp_path: Path) -> tuple[str, list[bytes], int]:
+    """A database holding the first two thirds of a network's log (imported), the log's
+    lines and where the rest begins."""
+    lines = network_log(7).splitlines()
+    split = len(lines) * 2 // 3
+    path = tmp_path / "first-part.jsonl"
+    path.write_bytes(b"\n".join(lines[:split]) + b"\n")
+    with opened(url) as database:
+        import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+    return url, lines, split
+
+
 def test_a_subject_first_folded_writes_only_its_changed_rows(
     db_url_factory: Callable[[], str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Each command, recorded by a projector that has folded nothing yet (a unit of work
     per process, as the command line records them), writes only the rows it changes:
     never every row of the subjects it touches."""
-    lines = network_log(7).splitlines()
-    split = len(lines) * 2 // 3
-    url = db_url_factory()
-    path = tmp_path / "first-part.jsonl"
-    path.write_bytes(b"\n".join(lines[:split]) + b"\n")
-    with opened(url) as database:
-        import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+    url, lines, split = _first_part_imported(db_url_factory(), tmp_path)
     written: list[Any] = []
     insert_rows = readmodels.insert_rows
 
@@ -108,13 +114,7 @@ def test_a_subject_first_folded_folds_each_stored_event_once(
     hold) goes on with the command's event, rather than all of them being folded again
     (a command's largest cost of the projector, after writing rows). The read models
     stay what a rebuild computes."""
-    lines = network_log(7).splitlines()
-    split = len(lines) * 2 // 3
-    url = db_url_factory()
-    path = tmp_path / "first-part.jsonl"
-    path.write_bytes(b"\n".join(lines[:split]) + b"\n")
-    with opened(url) as database:
-        import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+    url, lines, split = _first_part_imported(db_url_factory(), tmp_path)
     folded: list[int] = []
     apply_stored = FactBuilder.apply_stored
 
@@ -154,13 +154,7 @@ def test_a_changed_row_keeps_its_place_on_sqlite(
     its key's index entry, about one written page in 14 of a command. PostgreSQL deletes
     and inserts it (an update writes a new version of the row there anyway). Either way
     the read models stay what a rebuild computes."""
-    lines = network_log(7).splitlines()
-    split = len(lines) * 2 // 3
-    url = db_url_factory()
-    path = tmp_path / "first-part.jsonl"
-    path.write_bytes(b"\n".join(lines[:split]) + b"\n")
-    with opened(url) as database:
-        import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+    url, lines, split = _first_part_imported(db_url_factory(), tmp_path)
     sqlite = url.startswith("sqlite")
     place = "rowid" if sqlite else "NULL"
 
