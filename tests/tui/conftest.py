@@ -146,7 +146,7 @@ async def settle(pilot: Pilot[None]) -> None:
     """Let workers (database reads, checks, saves) finish and the screen catch up,
     including each DataTable's column widths (measured when the table is next idle, so a
     snapshot taken earlier would show rows squeezed into the headers' widths)."""
-    for _ in range(4):
+    for _ in range(6):  # the poll may start one more read while the others end
         await workers_done(pilot.app)
         await pilot.pause()
     for _ in range(100):
