@@ -73,7 +73,6 @@ def load_demo(
         result = import_files(
             database.store,
             [path],
-            time_zone=database.time_zone,
             on_rejection=rejections.append,
             on_progress=on_import,
         )

@@ -77,13 +77,13 @@ def import_files(
     store: EventStore,
     paths: Sequence[Path],
     *,
-    time_zone: ZoneInfo,
     on_rejection: Callable[[LineRejection], None],
     skip_invalid: bool = False,
     recorded_now: bool = False,
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_projecting: Callable[[int], Callable[[int], None]] | None = None,
+    time_zone: ZoneInfo | None = None,
 ) -> ImportResult:
     """Import ``paths`` in order. Each invalid line goes to ``on_rejection`` as it is found.
 
@@ -93,6 +93,10 @@ def import_files(
     (:data:`BULK_PROJECTION_RATIO`): ``on_projecting`` is then called with the number of
     events in the log before the read models are derived from them, and returns the
     ``advance(n)`` callback of that work's progress.
+
+    The local-date rules take the network's time zone as stored, read in the import's
+    unit of work (which holds the lock ``coord init --tz`` takes to change it);
+    ``time_zone`` pins another one (tests, tools).
     """
     for path in paths:
         if not path.is_file():
@@ -104,7 +108,8 @@ def import_files(
     switched = in_bulk = False
     try:
         with store.writing() as writer, collector_spared() as batch_done:
-            ledger = Ledger(writer, time_zone=time_zone, now=started, recorded_now=recorded_now)
+            zone = time_zone or writer.time_zone()
+            ledger = Ledger(writer, time_zone=zone, now=started, recorded_now=recorded_now)
             head = writer.head()
             logged = 0 if head is None else head.position
             for path in paths:

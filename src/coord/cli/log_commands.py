@@ -119,7 +119,6 @@ def import_(
             result = import_files(
                 database.store,
                 files,
-                time_zone=database.time_zone,
                 on_rejection=on_rejection,
                 skip_invalid=skip_invalid,
                 recorded_now=recorded_now,

@@ -35,7 +35,6 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from coord.domain.log import Accepted
 from coord.events import Event
@@ -50,7 +49,6 @@ from coord.store.readmodels import (
     advance_checkpoint,
     delete_rows,
     insert_rows,
-    network_time_zone,
     refs_of_owners,
 )
 from coord.store.subject_events import StreamRow, stored_events_of_streams
@@ -114,7 +112,6 @@ class Projector:
         self._writer: Writer | None = None
         self._subjects: OrderedDict[str, Subject] = OrderedDict()
         self._limit = SUBJECT_LIMIT if subject_limit is None else subject_limit
-        self._zone: ZoneInfo | None = None
         #: the head of the log as last projected (None after a failure)
         self._projected: Head | None = None
         #: the position of the first event of the batch being projected
@@ -124,7 +121,7 @@ class Projector:
         if writer is not self._writer:
             if not self._continues(writer, positions[0]):
                 self._subjects.clear()
-            self._writer, self._zone = writer, None
+            self._writer = writer
         self._projected = None
         self._batch_start = positions[0]
         try:
@@ -340,15 +337,10 @@ class Projector:
         # by kind: rows of one kind share their columns, so they go in one statement
         new.sort(key=lambda row: row.kind)
         if new:
-            prepared = prepared_rows(new, self._zone_of(writer))
+            prepared = prepared_rows(new, writer.time_zone())
             insert_rows(writer.connection, prepared, in_place=in_place)
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)
-
-    def _zone_of(self, writer: Writer) -> ZoneInfo:
-        if self._zone is None:
-            self._zone = network_time_zone(writer.connection)
-        return self._zone
 
 
 def _fold_of(events: Sequence[StreamRow]) -> FactBuilder:

@@ -14,6 +14,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import (
@@ -49,7 +50,7 @@ from coord.store.engine import (
     pending_writes,
     sqlite_file,
 )
-from coord.store.readmodels import keep_time_zone_read, time_zone_read
+from coord.store.readmodels import keep_time_zone_read, network_time_zone, time_zone_read
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
 from coord.store.schema import event_references, events
 from coord.store.wal_checkpoints import WalCheckpointer
@@ -401,6 +402,16 @@ class Writer(LogSession):
         self._decoded: dict[str, Event] = {} if decoded is None else decoded
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
+        self._time_zone: ZoneInfo | None = None
+
+    def time_zone(self) -> ZoneInfo:
+        """The network's time zone as stored, read once in this unit of work (with its
+        lock, on PostgreSQL in the lock's round trip): ``coord init --tz`` changes it only
+        holding the same lock, so the rules' local dates and the read models' day counts
+        of this unit of work take the same zone, whatever another process changed before."""
+        if self._time_zone is None:
+            self._time_zone = network_time_zone(self.connection)
+        return self._time_zone
 
     def stop_append_hook(self) -> bool:
         """Append without calling the append hook for the rest of this unit of work (an

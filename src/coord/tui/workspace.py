@@ -52,12 +52,11 @@ class Workspace:
         """Append an event with this workspace's actor if the rules accept it; return it
         as stored. Raises :class:`EventRejected` (nothing written) when they refuse it."""
         event = self._event(data, occurred_at)
-        # the zone stored now, not the one shown: the local-date rules take the network's
-        with self.database.store.reading() as reader:
-            zone = stored_time_zone(reader)
         for attempt in (1, 2):
             try:
-                decision = record(self.database.store, event, time_zone=zone, now=self.now())
+                # the rules take the zone stored now (read with the append lock), not the
+                # one shown
+                decision = record(self.database.store, event, now=self.now())
             except ConcurrencyError:
                 if attempt == 2:
                     raise
