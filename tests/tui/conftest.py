@@ -18,7 +18,7 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable
-from textual.worker import WorkerCancelled
+from textual.worker import WorkerCancelled, WorkerState
 
 from coord.app.database import Database, initialise, open_database
 from coord.app.importing import import_files
@@ -131,6 +131,9 @@ def record_all(workspace: Workspace, *items: tuple[EventData, datetime]) -> None
         workspace.record(data, occurred_at=at)
 
 
+_UNFINISHED = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
 async def workers_done(app: App[None]) -> None:
     """Wait for every worker running now. A worker cancelled meanwhile is not a failure:
     an exclusive worker (the head poll, a screen's reload) is cancelled when its next run
@@ -146,9 +149,16 @@ async def settle(pilot: Pilot[None]) -> None:
     """Let workers (database reads, checks, saves) finish and the screen catch up,
     including each DataTable's column widths (measured when the table is next idle, so a
     snapshot taken earlier would show rows squeezed into the headers' widths)."""
-    for _ in range(6):  # the poll may start one more read while the others end
+    # until two passes in a row find no worker to wait for: a worker's result may start
+    # another (a screen's reload, a chart after its table, the poll's next read)
+    quiet = 0
+    for _ in range(50):
+        busy = any(worker.state in _UNFINISHED for worker in pilot.app.workers)
         await workers_done(pilot.app)
         await pilot.pause()
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 2:
+            break
     for _ in range(100):
         tables = [t for screen in pilot.app.screen_stack for t in screen.query(DataTable)]
         if not any(t._require_update_dimensions or t._updated_cells for t in tables):
