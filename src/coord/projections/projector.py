@@ -44,7 +44,7 @@ from coord.projections.rows import RecordRow, prepared_rows, record_rows
 from coord.reports import FactBuilder, facts_of
 from coord.reports.fold import FOLDED_TYPES
 from coord.store.chain import Head
-from coord.store.engine import is_postgresql
+from coord.store.engine import Connection, is_postgresql
 from coord.store.log import Writer
 from coord.store.readmodels import (
     advance_checkpoint,
@@ -53,7 +53,12 @@ from coord.store.readmodels import (
     network_time_zone,
     refs_of_owners,
 )
-from coord.store.subject_events import StreamRow, stored_events_of_streams
+from coord.store.subject_events import (
+    StoredSubjects,
+    StreamRow,
+    stored_events_of_streams,
+    stored_subjects,
+)
 
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
 #: keep a new or retracted protocol version from changing a listed case's requirements)
@@ -119,6 +124,9 @@ class Projector:
         self._projected: Head | None = None
         #: the position of the first event of the batch being projected
         self._batch_start = 0
+        #: PostgreSQL: what the batch's subjects read from the store, read ahead in one
+        #: query per :meth:`_load` (None on SQLite, where a query costs no round trip)
+        self._stored: StoredSubjects | None = None
 
     def __call__(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
         if writer is not self._writer:
@@ -136,10 +144,14 @@ class Projector:
             # an event of a type the fold does not read changes no row
             read = [i for i, record in enumerate(records) if record.event.type in _READ_TYPES]
             if read:
+                if is_postgresql(writer.connection):
+                    self._stored = StoredSubjects()
                 self._project(writer, [records[i] for i in read], [positions[i] for i in read])
         except BaseException:
             self._writer = None
             raise
+        finally:
+            self._stored = None
         self._projected = writer.head()
 
     def _continues(self, writer: Writer, first: int) -> bool:
@@ -264,23 +276,28 @@ class Projector:
         """Fold these subjects from their streams as stored (the batch already in them)."""
         if not owners:
             return
+        connection = writer.connection
+        stored = self._stored
+        if stored is not None:  # PostgreSQL: what they read, in one query
+            unread = [o for o in owners if not stored.holds(o)]
+            if unread:
+                stored.update(stored_subjects(connection, unread, MEETING_OPENER))
         cases = sorted(o for o in owners if o.startswith("case:"))
         # a case's transfers (a retracted request may stay listed: the fold leaves it out)
-        referrers = writer.referrers_of_keys(cases) if cases else {}
-        streams_of = {o: {o} | {r.stream for r in referrers.get(o, ())} for o in owners}
+        referrers = self._referrers(writer, cases)
+        streams_of = {o: {o} | referrers.get(o, set()) for o in owners}
         events_of: dict[str, list[StreamRow]] = {}
-        connection = writer.connection
         wanted = sorted(set().union(*streams_of.values()))
-        for row in stored_events_of_streams(connection, wanted):
+        for row in self._whole(connection, wanted):
             events_of.setdefault(row[5], []).append(row)
         related_of = {case: set(_meetings_and_protocol(events_of.get(case, ()))) for case in cases}
         related = set().union(*related_of.values()) if related_of else set()
         protocols = sorted(s for s in related if s.startswith("protocol:"))
         meetings = sorted(related - set(protocols))
-        for row in stored_events_of_streams(connection, protocols):
+        for row in self._related(connection, protocols, whole=True):
             events_of.setdefault(row[5], []).append(row)
         # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
-        for row in stored_events_of_streams(connection, meetings, types=(MEETING_OPENER,)):
+        for row in self._related(connection, meetings, whole=False):
             events_of.setdefault(row[5], []).append(row)
         for owner in sorted(owners):
             streams = streams_of[owner] | related_of.get(owner, set())
@@ -295,6 +312,42 @@ class Projector:
                 subject.builder = _fold_of(events)
             self._subjects.move_to_end(owner)
             fresh.add(owner)
+
+    def _referrers(self, writer: Writer, cases: list[str]) -> dict[str, set[str]]:
+        """The streams of the events referring to each case: as read ahead, else queried."""
+        found: dict[str, set[str]] = {}
+        stored = self._stored
+        unread = cases
+        if stored is not None:
+            unread = [c for c in cases if c not in stored.referrers]
+            found.update((c, set(stored.referrers[c])) for c in cases if c in stored.referrers)
+        if unread:
+            for case, referrers in writer.referrers_of_keys(unread).items():
+                found[case] = {r.stream for r in referrers}
+        return found
+
+    def _whole(self, connection: Connection, streams: list[str]) -> list[StreamRow]:
+        """Every event of these streams: as read ahead, else queried."""
+        stored = self._stored
+        if stored is None:
+            return stored_events_of_streams(connection, streams)
+        rows = [row for s in streams if s in stored.whole for row in stored.whole[s]]
+        unread = [s for s in streams if s not in stored.whole]
+        return rows + stored_events_of_streams(connection, unread)
+
+    def _related(self, connection: Connection, streams: list[str], whole: bool) -> list[StreamRow]:
+        """A case's protocols (``whole``: all their events) or meetings (their opener
+        alone): as read ahead (the listings' of the latest schema version), else queried."""
+        stored = self._stored
+        if stored is None:
+            return stored_events_of_streams(
+                connection, streams, types=None if whole else (MEETING_OPENER,)
+            )
+        rows = [row for s in streams if s in stored.related for row in stored.related[s]]
+        unread = [s for s in streams if s not in stored.related]
+        return rows + stored_events_of_streams(
+            connection, unread, types=None if whole else (MEETING_OPENER,)
+        )
 
     def _first_fold(self, owner: str, streams: set[str], events: Sequence[StreamRow]) -> Subject:
         """A subject touched for the first time: the rows of its events before this batch
