@@ -25,11 +25,12 @@ from store_helpers import at, site
 from coord.app.database import Database, open_database
 from coord.app.recording import record
 from coord.events import decode_event
+from coord.projections.rebuild import rebuild
 from coord.store import ConcurrencyError, DuplicateEventError, EventStore, StoreBusy
 from coord.store import log as store_log
 from coord.store.engine import defer
 from coord.store.readmodels import checkpoint
-from coord.store.schema import events
+from coord.store.schema import events, read_models
 from coord.store.subject_events import stored_events_of_streams
 from event_strategies import LONDON
 
@@ -107,9 +108,10 @@ def test_a_command_on_a_subject_not_folded_yet_reads_it_in_one_round_trip(
     """A process that has folded nothing yet (at 913k events, half of 500 commands touch
     such a subject) records a transfer's event: the projector reads the transfer's
     events, its case's (the case a transfer is for, found from the request), the case's
-    other transfers, the listing's protocol and meeting in one query, with the four
-    round trips every command takes: 5. Before: one query for the transfer's events,
-    then the case's referrers, the case's events, the protocol's and the meeting's (9)."""
+    other transfers, the listing's protocol and meeting in one query, sent with the
+    checkpoint's move: the four round trips every command takes. Before: one query for
+    the transfer's events, then the case's referrers, the case's events, the protocol's
+    and the meeting's (9). A new transfer's request, its case not folded: 4 (before 8)."""
     history = [
         _decoded("SiteRegistered", "2025-03-01T08:00:00Z", site_id="S1", name="n",
                  specialist_for=["bladder"]),
@@ -130,18 +132,34 @@ def test_a_command_on_a_subject_not_folded_yet_reads_it_in_one_round_trip(
     for command in history:
         record(database.store, command, time_zone=LONDON, now=NOW)
     received = _decoded("TransferReceived", "2025-03-01T10:00:00Z", transfer_id="T1")
-    later = open_database(database.url)  # its projector has folded nothing yet
-    try:
-        with round_trips(later.store.engine, tmp_path) as counted:
-            record(later.store, received, time_zone=LONDON, now=NOW)
-    finally:
-        later.close()
-    assert counted == [5]
-    with database.store.reading() as reader:  # the case's arrival was written
-        rows = reader.connection.execute(
-            text("SELECT count(*) FROM read_models WHERE owner = 'case:C1'")
-        ).scalar_one()
-        assert rows > 0
+    requested = _decoded(
+        "TransferRequested", "2025-03-01T10:10:00Z", transfer_id="T2", patient_id="P1",
+        item="imaging", from_site="S2", to_site="S1", method="iep", case_id="C1",
+    )  # fmt: skip
+    for command in (received, requested):
+        later = open_database(database.url)  # its projector has folded nothing yet
+        try:
+            with round_trips(later.store.engine, tmp_path) as counted:
+                record(later.store, command, time_zone=LONDON, now=NOW)
+        finally:
+            later.close()
+        assert counted == [4]
+    # the rows written from what that query read are those a rebuild writes
+    projected = _read_model_rows(database)
+    assert any(row.owner == "case:C1" for row in projected)
+    rebuild(database.store)
+    assert _read_model_rows(database) == projected
+
+
+def _read_model_rows(database: Database) -> list[Any]:
+    with database.engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(read_models).order_by(
+                    read_models.c.owner, read_models.c.kind, read_models.c.seq
+                )
+            )
+        )
 
 
 def _copy_of_first_event(writer: store_log.Writer, position: int, event_id: str) -> None:

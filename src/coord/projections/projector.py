@@ -58,6 +58,7 @@ from coord.store.subject_events import (
     StreamRow,
     stored_events_of_streams,
     stored_subjects,
+    stored_subjects_later,
 )
 
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
@@ -135,18 +136,28 @@ class Projector:
             self._writer, self._zone = writer, None
         self._projected = None
         self._batch_start = positions[0]
+        connection = writer.connection
         try:
-            if not advance_checkpoint(writer.connection, positions[0] - 1, positions[-1]):
+            # an event of a type the fold does not read changes no row
+            read = [i for i, record in enumerate(records) if record.event.type in _READ_TYPES]
+            folded = [records[i] for i in read]
+            to_fold = self._to_fold(folded)
+            stored = None
+            if is_postgresql(connection):
+                # what they read goes with the checkpoint's move, in its round trip (it
+                # follows the batch's rows, so it sees them)
+                ahead = to_fold | self._requested_cases(folded)
+                if ahead:
+                    stored = stored_subjects_later(connection, ahead, MEETING_OPENER)
+            if not advance_checkpoint(connection, positions[0] - 1, positions[-1]):
                 # the read models are behind the log (stale until rebuilt): left so
                 self._subjects.clear()
                 self._writer = None
                 return
-            # an event of a type the fold does not read changes no row
-            read = [i for i, record in enumerate(records) if record.event.type in _READ_TYPES]
             if read:
-                if is_postgresql(writer.connection):
-                    self._stored = StoredSubjects()
-                self._project(writer, [records[i] for i in read], [positions[i] for i in read])
+                if is_postgresql(connection):
+                    self._stored = StoredSubjects() if stored is None else stored()
+                self._project(writer, folded, [positions[i] for i in read], to_fold)
         except BaseException:
             self._writer = None
             raise
@@ -166,12 +177,19 @@ class Projector:
             and writer.chain_link(first) == last.hash
         )
 
-    def _project(self, writer: Writer, records: Sequence[Accepted], positions: list[int]) -> None:
+    def _project(
+        self,
+        writer: Writer,
+        records: Sequence[Accepted],
+        positions: list[int],
+        to_fold: set[str],
+    ) -> None:
         #: subjects folded from the store during this call: they hold the whole batch
         fresh: set[str] = set()
-        # the subjects of the records' own streams, then the cases of their transfers,
-        # are folded from the store in bulk where they are not folded already
-        self._load(writer, self._to_fold(records), fresh)
+        # the subjects of the records' own streams (``to_fold``: :meth:`_to_fold`), then
+        # the cases of their transfers, are folded from the store in bulk where they are
+        # not folded already
+        self._load(writer, to_fold, fresh)
         cases = self._transfer_cases(writer, records)
         self._load(writer, {c for c in cases if c and not self._usable(c)}, fresh)
         touched: dict[str, None] = {}
@@ -206,6 +224,18 @@ class Projector:
                 else:
                     needed.add(stream)
         return needed
+
+    def _requested_cases(self, records: Sequence[Accepted]) -> set[str]:
+        """The cases, not folded yet, that transfers requested in the batch are for (a
+        new transfer starts empty, but its case is folded from the store)."""
+        cases = set()
+        for record in records:
+            data = record.event.data
+            if isinstance(data, TransferRequested) and data.case_id is not None:
+                case = f"case:{data.case_id}"
+                if not self._usable(case):
+                    cases.add(case)
+        return cases
 
     def _transfer_cases(self, writer: Writer, records: Sequence[Accepted]) -> list[str | None]:
         """For each record of a transfer's stream, the case the transfer is for."""

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from coord.events import Event
 from coord.events.registry import DEFAULT_REGISTRY, Registry
-from coord.store.engine import driver_rows
+from coord.store.engine import defer_query, driver_rows
 from coord.store.rows import decoded_events
 
 #: one event of a stream: (position, event_id, type, occurred_at, data, stream), where
@@ -186,10 +186,29 @@ def stored_subjects(
     Sent with the writes deferred before it (:func:`~coord.store.engine.driver_rows`),
     so it sees them."""
     wanted = sorted(set(owners))
+    rows = driver_rows(connection, _PG_SUBJECTS, (wanted, meeting_opener)) if wanted else []
+    return _subjects_of(connection, wanted, rows, registry)
+
+
+def stored_subjects_later(
+    connection: Connection,
+    owners: Collection[str],
+    meeting_opener: str,
+    registry: Registry = DEFAULT_REGISTRY,
+) -> Callable[[], StoredSubjects]:
+    """:func:`stored_subjects`, sent with the next statement
+    (:func:`~coord.store.engine.defer_query`), in its round trip: call the function
+    returned once that statement has run."""
+    wanted = sorted(set(owners))
+    rows = defer_query(connection, _PG_SUBJECTS, (wanted, meeting_opener)) if wanted else []
+    return lambda: _subjects_of(connection, wanted, rows, registry)
+
+
+def _subjects_of(
+    connection: Connection, wanted: list[str], rows: list[Any], registry: Registry
+) -> StoredSubjects:
+    """The :class:`StoredSubjects` of the rows of :data:`_PG_SUBJECTS` for ``wanted``."""
     stored = StoredSubjects()
-    if not wanted:
-        return stored
-    rows = driver_rows(connection, _PG_SUBJECTS, (wanted, meeting_opener))
     whole: list[tuple[Any, ...]] = []
     related: list[tuple[Any, ...]] = []
     for part, *event, key in rows:
