@@ -28,7 +28,7 @@ from coord.events import decode_event
 from coord.projections.rebuild import rebuild
 from coord.store import ConcurrencyError, DuplicateEventError, EventStore, StoreBusy
 from coord.store import log as store_log
-from coord.store.engine import defer
+from coord.store.engine import defer, defer_query, driver_rows
 from coord.store.readmodels import checkpoint
 from coord.store.schema import events, read_models
 from coord.store.subject_events import stored_events_of_streams
@@ -232,6 +232,26 @@ def test_what_is_read_after_an_append_sees_it(store: EventStore) -> None:
         rows = stored_events_of_streams(writer.connection, ["site:S1", "site:S2"])
     assert seen == 1
     assert [row[5] for row in rows] == ["site:S1", "site:S2"]
+
+
+def test_a_query_sent_later_sees_the_writes_deferred_before_it(database: Database) -> None:
+    """``defer_query`` (the projector's read of its subjects, sent with the checkpoint's
+    move): its rows, there once the next statement has run, see the writes deferred
+    before it; on SQLite it runs at once."""
+    mark = "%s" if database.url.startswith("postgresql") else "?"
+    with database.store.writing() as writer:
+        connection = writer.connection
+        defer(
+            connection,
+            f'INSERT INTO settings ("key", value) VALUES ({mark}, {mark})',
+            ("probe", "x"),
+        )
+        rows = defer_query(
+            connection, f'SELECT value FROM settings WHERE "key" = {mark}', ("probe",)
+        )
+        assert rows == ([] if mark == "%s" else [("x",)])
+        assert driver_rows(connection, "SELECT 1") == [(1,)]
+        assert [tuple(row) for row in rows] == [("x",)]
 
 
 @postgresql_only
