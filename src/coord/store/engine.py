@@ -29,6 +29,7 @@ __all__ = [
     "commit_with_pending",
     "create_engine_for",
     "defer",
+    "defer_query",
     "describe_url",
     "driver_execute",
     "driver_rows",
@@ -154,17 +155,19 @@ def _run(
     pending = _take_pending(connection)
     _announce(connection, pending)
     cursor = _driver_cursor(connection, statement, parameters, many)
+    queries: list[tuple[Any, list[Any]]] = []
     try:
         if pending or _opens_transaction(connection, cursor.connection):
             # one round trip: the pipeline's end (a sync) sends everything and waits for
             # every result, this statement's last
             with cursor.connection.pipeline():
                 for entry in pending:
-                    _send(cursor, entry)
+                    _send(cursor, entry, queries)
                 if many:
                     cursor.executemany(statement, parameters)
                 else:
                     cursor.execute(statement, parameters)
+            _fetch(queries)
         elif many:
             cursor.executemany(statement, parameters)
         else:
@@ -175,6 +178,7 @@ def _run(
         raise _translated(pending, error) or wrapped from wrapped
     finally:
         cursor.close()
+        _close(queries)
 
 
 def begin_with(
@@ -236,6 +240,8 @@ class _Pending(NamedTuple):
     #: what the driver's error becomes when this write may have caused it (None: as
     #: SQLAlchemy raises it)
     translate: Callable[[Exception], Exception | None] | None
+    #: a query's (:func:`defer_query`): where its rows go once it has been sent
+    rows: list[Any] | None = None
 
 
 def pending_writes(connection: Connection, allowed: bool) -> None:
@@ -275,6 +281,25 @@ def defer(
     pending.append(_Pending(statement, parameters, many, translate))
 
 
+def defer_query(
+    connection: Connection, statement: str, parameters: Sequence[Any] = ()
+) -> list[Any]:
+    """A query sent as :func:`defer` sends a write: with the next statement (after the
+    writes deferred before it, so it sees them), in that statement's round trip. Its
+    rows are in the list returned once that statement has run (or
+    :func:`flush_pending`); until then the list is empty. For a read whose answer is
+    needed only after a statement that has to wait for the server anyway (the
+    projector's subjects, read with the checkpoint's move: a round trip fewer).
+
+    Elsewhere (SQLite, or outside a writing unit of work) it runs at once."""
+    pending: list[_Pending] | None = connection.info.get(_PENDING)
+    if pending is None:
+        return driver_rows(connection, statement, parameters)
+    rows: list[Any] = []
+    pending.append(_Pending(statement, parameters, False, None, rows))
+    return rows
+
+
 def is_pending(connection: Connection, statement: str) -> bool:
     """Whether a write of this statement waits to be sent on the connection."""
     pending: list[_Pending] = connection.info.get(_PENDING) or []
@@ -309,20 +334,23 @@ def _send_pending(connection: Connection, pending: list[_Pending], *, commit: bo
     driver = connection.connection.driver_connection
     assert driver is not None
     cursor = driver.cursor()
+    queries: list[tuple[Any, list[Any]]] = []
     try:
         with driver.pipeline():
             for entry in pending:
-                _send(cursor, entry)
+                _send(cursor, entry, queries)
             if commit:
                 # as a statement: the driver's commit() would wait for the writes first
                 # (a sync of its own), a round trip more
                 cursor.execute("COMMIT")
+        _fetch(queries)
     except connection.dialect.loaded_dbapi.Error as error:
         first = pending[0]
         wrapped = _wrapped(connection, first.statement, first.parameters, error)
         raise _translated(pending, error) or wrapped from wrapped
     finally:
         cursor.close()
+        _close(queries)
 
 
 def _announce(connection: Connection, pending: list[_Pending]) -> None:
@@ -334,11 +362,28 @@ def _announce(connection: Connection, pending: list[_Pending]) -> None:
             listeners(connection, None, entry.statement, entry.parameters, None, entry.many)
 
 
-def _send(cursor: Any, entry: _Pending) -> None:
-    if entry.many:
+def _send(cursor: Any, entry: _Pending, queries: list[tuple[Any, list[Any]]]) -> None:
+    """Send a deferred entry in the open pipeline; a query on a cursor of its own (a
+    cursor keeps only its last statement's rows), added to ``queries``."""
+    if entry.rows is not None:
+        query = cursor.connection.cursor()
+        queries.append((query, entry.rows))
+        query.execute(entry.statement, entry.parameters)
+    elif entry.many:
         cursor.executemany(entry.statement, entry.parameters)
     else:
         cursor.execute(entry.statement, entry.parameters)
+
+
+def _fetch(queries: list[tuple[Any, list[Any]]]) -> None:
+    """The rows of the deferred queries just sent, into their lists."""
+    for query, rows in queries:
+        rows.extend(query.fetchall())
+
+
+def _close(queries: list[tuple[Any, list[Any]]]) -> None:
+    for query, _ in queries:
+        query.close()
 
 
 def _translated(pending: list[_Pending], error: Exception) -> Exception | None:
