@@ -21,7 +21,7 @@ from store_helpers import at, site
 
 from coord.app.database import initialise, open_database
 from coord.store import EventStore, create_engine_for, upgrade, verify
-from coord.store.wal_checkpoints import WAL_BOUND_PAGES, WalCheckpointer
+from coord.store.wal_checkpoints import CATCH_UP_COMMITS, WAL_BOUND_PAGES, WalCheckpointer
 
 
 def _checkpoint_threads() -> list[threading.Thread]:
@@ -83,6 +83,88 @@ def test_the_thread_checkpoints_the_commits_into_the_database_file(tmp_path: Pat
         assert busy == 0 and frames > 0 and copied == frames
         assert _stored_in_file(path, tmp_path / "after.db") == 5
     assert not checkpointer.running
+
+
+def _wal_restarts(path: Path) -> int:
+    """How many times the WAL has started over: its header's checkpoint sequence number,
+    which SQLite raises by one at each restart."""
+    with open(f"{path}-wal", "rb") as wal:
+        header = wal.read(16)
+    return int.from_bytes(header[12:16], "big")
+
+
+def test_the_writer_finishes_the_thread_s_checkpoint_so_the_wal_starts_over(
+    tmp_path: Path,
+) -> None:
+    """A command that began while the thread checkpointed writes after the frames it
+    copied; the writer copies that command's own frames once it commits, so that the next
+    command finds the WAL fully copied and writes it from its start again, rather than
+    growing the file (whose ``fdatasync`` costs more than one that overwrites)."""
+    path = tmp_path / "coord.db"
+    with _checkpointed(path, commits_per_checkpoint=5, idle_seconds=60) as (store, checkpointer):
+        _append_sites(store, 0, 5)  # the fifth wakes the thread
+        with store.writing() as writer:  # begun before or while it checkpoints
+            _wait_for(lambda: checkpointer.checkpoints == 1)
+            writer.append([site("S005", recorded=at(5))])
+        assert checkpointer.last is not None
+        busy, frames, copied = checkpointer.last
+        assert busy == 0 and copied == frames  # all the thread saw: the five commits
+        assert checkpointer.caught_up == 1
+        assert checkpointer.last_caught_up is not None
+        busy, frames, copied = checkpointer.last_caught_up
+        assert busy == 0 and copied == frames
+        restarts = _wal_restarts(path)
+        _append_sites(store, 6, 1)
+        assert _wal_restarts(path) == restarts + 1
+        assert _stored_in_file(path, tmp_path / "copy.db") == 6
+
+
+def test_back_to_back_commits_keep_the_wal_file_short(tmp_path: Path) -> None:
+    """120 commits one after another, checkpointed every 5: the WAL file holds about a
+    cycle's commits, not all 120 (without restarts it grew by every commit's pages)."""
+    path = tmp_path / "coord.db"
+    with _checkpointed(path, commits_per_checkpoint=5, idle_seconds=60) as (store, checkpointer):
+        _append_sites(store, 0, 1)
+        one = Path(f"{path}-wal").stat().st_size  # the header and a commit's frames
+        _append_sites(store, 1, 119)
+        assert checkpointer.caught_up > 0
+        assert _wal_restarts(path) > 0
+        # about 7 times its first size with the writer finishing the checkpoints, about 78
+        # times without
+        assert Path(f"{path}-wal").stat().st_size < 20 * one
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "caught_up"), [(CATCH_UP_COMMITS - 1, 1), (CATCH_UP_COMMITS, 0)]
+)
+def test_the_writer_finishes_a_checkpoint_only_if_few_commits_came_while_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, meanwhile: int, caught_up: int
+) -> None:
+    """More than CATCH_UP_COMMITS commits (the next one counted) while the thread
+    checkpointed: it has fallen behind, and a command does not wait for the copy of all
+    their pages (the thread's next checkpoint is near)."""
+    path = tmp_path / "coord.db"
+    every = CATCH_UP_COMMITS + 5
+    with _checkpointed(path, commits_per_checkpoint=every, idle_seconds=60) as (
+        store,
+        checkpointer,
+    ):
+        entered, release = threading.Event(), threading.Event()
+        checkpoint = checkpointer._checkpoint
+
+        def held_back(connection: sqlite3.Connection, counted: bool) -> None:
+            entered.set()
+            release.wait(10)
+            checkpoint(connection, counted)
+
+        monkeypatch.setattr(checkpointer, "_checkpoint", held_back)
+        _append_sites(store, 0, every)  # the last wakes the thread
+        assert entered.wait(10)
+        _append_sites(store, every, meanwhile)
+        release.set()
+        _wait_for(lambda: checkpointer.checkpoints == 1)
+        _append_sites(store, every + meanwhile, 1)
+        assert checkpointer.caught_up == caught_up
 
 
 def test_an_idle_writer_s_commits_are_checkpointed(tmp_path: Path) -> None:

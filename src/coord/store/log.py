@@ -924,8 +924,10 @@ class EventStore:
                 if postgresql:
                     pending_writes(connection, False)
                     keep_time_zone_read(connection, None)
-        if checkpointer is not None:
-            checkpointer.committed()
+            if checkpointer is not None:
+                # the connection holds no transaction now: the checkpointer may finish
+                # its thread's checkpoint on it, before this thread's next BEGIN
+                checkpointer.committed(connection.connection.dbapi_connection)
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
