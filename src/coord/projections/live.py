@@ -290,4 +290,4 @@ def live_gaps(
     start, end = utc_bounds(period, time_zone)
     payloads = gap_payloads(connection, start, end, presenting_site=site, pathway=pathway)
     rows = gap_rows_of_json(payloads)
-    return gaps_report(rows, period, site=site, pathway=pathway)
+    return gaps_report(rows, period, site=site, pathway=pathway, in_order=True)
