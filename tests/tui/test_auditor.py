@@ -273,3 +273,22 @@ async def test_a_csv_that_cannot_be_saved_says_why(
         assert isinstance(app.screen, AuditorScreen)  # still working
         assert status(app).startswith("completeness by presenting_site")
     assert not target.exists()
+
+
+async def test_rows_painted_before_the_table_measures_them_show_in_full(
+    sqlite_workspace: Workspace, make_app: AppFactory
+) -> None:
+    """A report's table is painted at its final column widths, however soon after it
+    was filled: a row painted before the table measured its cells was cached at the
+    headings' widths ("total" shown as "tot" until the cursor moved over it)."""
+    app = make_app(sqlite_workspace, mode="auditor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditorScreen) and screen.result is not None
+        table = screen.query_one("#auditor-table", DataTable)
+        screen._fill_table(screen.result.answer)  # as a refresh fills it again
+        table.render_lines(table.region.reset_offset)  # painted before it is idle
+        await settle(pilot)
+        lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]
+        assert any(line.split()[:1] == ["total"] for line in lines), lines

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from coord.tui.auditor import AuditorScreen
 from coord.tui.workspace import Workspace
 
 from .b_helpers import settle
@@ -23,18 +24,34 @@ def _pinned_locale(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
 
 
+async def answered(pilot: Pilot[Any]) -> None:
+    """Settle until the auditor's screen shows its answer: the first query starts only
+    once the screen has mounted, which a cold process (CI's, where this file's first
+    test once caught the table between its rows and their column widths) may reach
+    after the workers have been waited for."""
+    for _ in range(200):
+        await settle(pilot)
+        screen = pilot.app.screen
+        if isinstance(screen, AuditorScreen) and screen.result and screen.running is None:
+            break
+        await pilot.pause(0.05)
+    else:
+        raise AssertionError("the auditor's first answer did not arrive")
+    await settle(pilot)
+
+
 def test_completeness_report_table(
     snap_compare: Callable[..., bool], sqlite_workspace: Workspace, make_app: AppFactory
 ) -> None:
     app = make_app(sqlite_workspace, mode="auditor")
-    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
+    assert snap_compare(app, terminal_size=SIZE, run_before=answered)
 
 
 def test_information_gaps_for_a_site(
     snap_compare: Callable[..., bool], sqlite_workspace: Workspace, make_app: AppFactory
 ) -> None:
     async def gaps(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
+        await answered(pilot)
         await choose(pilot, "#view", _view_index("gaps"))
         await fill(pilot, "#site", "S09", submit=True)
         pilot.app.screen.query_one("#auditor-table").focus()
@@ -48,7 +65,7 @@ def test_case_completeness_trend_chart(
     snap_compare: Callable[..., bool], sqlite_workspace: Workspace, make_app: AppFactory
 ) -> None:
     async def chart(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
+        await answered(pilot)
         await choose(pilot, "#view", _view_index("chart:completeness"))
         # plotext lays out its ticks for the widget's size when it renders: render again
         # once the layout has settled

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -236,9 +237,14 @@ class AuditorScreen(CoordScreen):
         columns, rows = table_of(answer, self.workspace.time_zone)
         table = self.query_one("#auditor-table", DataTable)
         table.clear(columns=True)
-        for column in columns:
-            table.add_column(heading(column), key=column)
         shown = rows[self.page_offset : self.page_offset + PAGE_SIZE]
+        for index, column in enumerate(columns):
+            label = heading(column)
+            # the width given, not measured by the table when it is next idle: a row
+            # painted before that measure stayed cached at the headings' widths (the
+            # total's "total" cut to "tot" until the cursor moved over it)
+            width = max(cell_len(line) for line in (*label.split("\n"), *(r[index] for r in shown)))
+            table.add_column(label, key=column, width=width)
         for index, row in enumerate(shown):
             table.add_row(*row, key=str(self.page_offset + index))
         if isinstance(answer, GapsReport):
