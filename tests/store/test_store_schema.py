@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import Pool
 from store_helpers import patient, site
 
 from coord.store import (
@@ -96,6 +97,29 @@ def test_opening_a_database_does_not_load_alembic(db_url: str) -> None:
         [sys.executable, "-c", program], capture_output=True, text=True, check=True
     )
     assert shown.stdout.strip() == "[]"
+
+
+def test_opening_a_database_reads_its_schema_and_zone_on_one_connection(db_url: str) -> None:
+    """Every command opens its database: the schema's revision and the network's time
+    zone are read on one connection, not one each."""
+    from coord.app.database import initialise, open_database
+
+    initialise(db_url, "America/New_York").close()
+    checkouts: list[object] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(_)
+
+    event.listen(Pool, "checkout", checked_out)
+    try:
+        database = open_database(db_url)
+    finally:
+        event.remove(Pool, "checkout", checked_out)
+    try:
+        assert database.time_zone == ZoneInfo("America/New_York")
+        assert len(checkouts) == 1
+    finally:
+        database.close()
 
 
 def test_unknown_revision_is_reported_as_newer(engine: Engine) -> None:

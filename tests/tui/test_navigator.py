@@ -7,9 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from textual.widgets import DataTable
+
+from coord.app.handovers import BoardPage
 from coord.events.types import (
     HandoverAcknowledged,
     HandoverCompleted,
@@ -187,3 +191,26 @@ async def test_another_processs_handover_appears_without_restart(
             if table_keys(app, "#table-awaiting"):
                 break
         assert table_keys(app, "#table-awaiting") == ["HO-ELSEWHERE"]
+
+
+async def test_rows_painted_before_the_table_measures_them_show_in_full(
+    workspace: Workspace, make_app: AppFactory
+) -> None:
+    """A board's page is painted at its own cells' widths, however soon after it was
+    shown: a row painted before Textual measured it stayed cached at the widths of the
+    page before (a longer patient id cut short until the cursor moved over it)."""
+    record_all(workspace, (NEW, NOW - timedelta(hours=3)))
+    app = make_app(workspace, mode="navigator")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, NavigatorScreen) and screen.view is not None
+        page = screen.view.page
+        assert isinstance(page, BoardPage)
+        longer = replace(page.handovers[0], patient_id="PT-A-MUCH-LONGER-ID-0001")
+        screen.show(replace(screen.view, page=replace(page, handovers=(longer,))))
+        table = screen.query_one("#table-awaiting", DataTable)
+        table.render_lines(table.region.reset_offset)  # painted before it is idle
+        await settle(pilot)
+        lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]
+        assert any("PT-A-MUCH-LONGER-ID-0001" in line for line in lines), lines

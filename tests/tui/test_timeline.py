@@ -4,10 +4,13 @@ written, the rule's message shown), and paging."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
+from coord.events.envelope import Actor
 from coord.events.types import EventRetracted
 from coord.tui import timeline as timeline_module
 from coord.tui.forms import FormScreen
@@ -127,3 +130,25 @@ async def test_an_unknown_patient_says_so(
         await _open_timeline(pilot, "PT99999")
         status = str(app.screen.query_one("#timeline-status", Static).render())
         assert status == "no events about patient PT99999 in the log"
+
+
+async def test_rows_painted_before_the_table_measures_them_show_in_full(
+    workspace: Workspace, make_app: AppFactory
+) -> None:
+    """A timeline page is painted at its own cells' widths, however soon after it was
+    shown: a row painted before Textual measured it stayed cached at the widths of the
+    page before (a longer user name cut short until the cursor moved over it)."""
+    app = make_app(workspace, mode="navigator")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_timeline(pilot, PATIENT)
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen) and screen.page is not None
+        first = screen.page.entries[0]
+        actor = Actor(user="a.much.longer.user.name", role="navigator", site="S01")
+        entry = replace(first, event=replace(first.event, actor=actor))
+        screen.show(replace(screen.page, entries=(entry,)))
+        table = screen.query_one("#timeline", DataTable)
+        table.render_lines(table.region.reset_offset)  # painted before it is idle
+        await settle(pilot)
+        lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]
+        assert any("a.much.longer.user.name" in line for line in lines), lines

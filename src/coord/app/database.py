@@ -106,9 +106,7 @@ def open_database(url: str) -> Database:
         )
     engine = create_engine_for(url)
     try:
-        check_schema(engine)
-        zone = current_time_zone(engine)
-        return Database(url, engine, _event_store(engine), zone)
+        return Database(url, engine, _event_store(engine), check_schema(engine))
     except BaseException:
         engine.dispose()
         raise

@@ -146,14 +146,17 @@ def schema_revision(connection: Connection) -> str | None:
     return revision
 
 
-def check_schema(engine: Engine) -> None:
-    """Raise a :class:`SchemaError` unless the database is at this release's head."""
+def check_schema(engine: Engine) -> ZoneInfo:
+    """Raise a :class:`SchemaError` unless the database is at this release's head, and
+    return the network's time zone, read on the same connection (every command opens
+    its database so: one connection and one catalogue query, not two)."""
     with engine.connect() as connection:
         revision = schema_revision(connection)
+        stored = _stored_time_zone(connection) if revision == SCHEMA_HEAD else None
     if revision is None:
         raise NotInitialised()
     if revision == SCHEMA_HEAD:
-        return
+        return validate_time_zone(stored or DEFAULT_TIME_ZONE)
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config())

@@ -5,10 +5,10 @@ In WAL mode a commit appends the changed pages to the ``-wal`` file; a checkpoin
 them back into the database file (and syncs it). By default the connection that commits
 past 1,000 WAL pages runs that checkpoint itself, inside the command: with about 18 pages
 a command then (13 since rows are updated in place), one command in ~55 took 15-43 ms
-longer. SQLite's WAL documentation suggests
-turning the automatic checkpoints off and running them "in a separate thread or
-process"; a ``PASSIVE`` checkpoint takes no lock that a writer waits for, and the
-``sqlite3`` module releases the GIL while SQLite works, so it overlaps the next command.
+longer. SQLite's WAL documentation suggests turning the automatic checkpoints off and
+running them "in a separate thread or process"; a ``PASSIVE`` checkpoint takes no lock
+that a writer waits for, and the ``sqlite3`` module releases the GIL while SQLite works,
+so it overlaps the next command.
 
 :class:`WalCheckpointer` runs them on its thread (its own connection), after
 :data:`COMMITS_PER_CHECKPOINT` commits, or once the writer has been idle for

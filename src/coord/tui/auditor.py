@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel
-from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -33,6 +32,7 @@ from coord.app.rendering import OutputFormat, render
 from coord.app.trends import TRENDS, Trend
 from coord.reports import REPORTS, GapsReport
 from coord.tui.base import CoordScreen
+from coord.tui.columns import fill_table
 from coord.tui.prompt import PromptScreen
 from coord.tui.timeline import TimelineScreen
 from coord.tui.workspace import parse_local
@@ -235,18 +235,12 @@ class AuditorScreen(CoordScreen):
 
     def _fill_table(self, answer: BaseModel) -> str:
         columns, rows = table_of(answer, self.workspace.time_zone)
-        table = self.query_one("#auditor-table", DataTable)
-        table.clear(columns=True)
         shown = rows[self.page_offset : self.page_offset + PAGE_SIZE]
-        for index, column in enumerate(columns):
-            label = heading(column)
-            # the width given, not measured by the table when it is next idle: a row
-            # painted before that measure stayed cached at the headings' widths (the
-            # total's "total" cut to "tot" until the cursor moved over it)
-            width = max(cell_len(line) for line in (*label.split("\n"), *(r[index] for r in shown)))
-            table.add_column(label, key=column, width=width)
-        for index, row in enumerate(shown):
-            table.add_row(*row, key=str(self.page_offset + index))
+        fill_table(
+            self.query_one("#auditor-table", DataTable),
+            [(column, heading(column)) for column in columns],
+            [(str(self.page_offset + index), row) for index, row in enumerate(shown)],
+        )
         if isinstance(answer, GapsReport):
             if not rows:
                 return "no information gaps"

@@ -32,6 +32,7 @@ from coord.events.types import (
 )
 from coord.reports.records import Handover, Transfer
 from coord.tui.base import CoordScreen
+from coord.tui.columns import fill_table
 from coord.tui.forms import FormField, FormScreen, data_builder
 from coord.tui.prompt import PromptScreen
 from coord.tui.timeline import TimelineScreen
@@ -44,6 +45,17 @@ TABS: tuple[tuple[str, str], ...] = (
     *((column.name, column.value) for column in BoardColumn),
     (TRANSFERS, "outstanding transfers"),
 )
+#: the tables' columns, (key, heading)
+TRANSFER_COLUMNS = [
+    (label, label)
+    for label in (
+        "transfer", "patient", "item", "from → to", "method", "requested", "age", "sent",
+        "chases",
+    )
+]  # fmt: skip
+HANDOVER_COLUMNS = [
+    (label, label) for label in ("handover", "patient", "from → to", "initiated", "age", "answered")
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,19 +111,6 @@ class NavigatorScreen(CoordScreen):
                     yield table
         yield Footer()
 
-    def on_mount(self) -> None:
-        for name, _ in TABS:
-            table = self.query_one(f"#table-{name}", DataTable)
-            if name == TRANSFERS:
-                table.add_columns(
-                    "transfer", "patient", "item", "from → to", "method", "requested", "age",
-                    "sent", "chases",
-                )  # fmt: skip
-            else:
-                table.add_columns(
-                    "handover", "patient", "from → to", "initiated", "age", "answered"
-                )
-
     @property
     def tab(self) -> str:
         active = self.query_one("#board", TabbedContent).active
@@ -151,15 +150,20 @@ class NavigatorScreen(CoordScreen):
         name = TRANSFERS if isinstance(page, TransferPage) else page.column.name
         table = self.query_one(f"#table-{name}", DataTable)
         row = table.cursor_row
-        table.clear()
         if isinstance(page, TransferPage):
-            for transfer in page.transfers:
-                table.add_row(*self._transfer_cells(transfer, view.now), key=transfer.transfer_id)
+            fill_table(
+                table,
+                TRANSFER_COLUMNS,
+                [(t.transfer_id, self._transfer_cells(t, view.now)) for t in page.transfers],
+            )
             shown, total = len(page.transfers), page.total
         else:
-            for handover in page.handovers:
-                cells = self._handover_cells(handover, view.now, page.column)
-                table.add_row(*cells, key=handover.handover_id)
+            cells = self._handover_cells
+            fill_table(
+                table,
+                HANDOVER_COLUMNS,
+                [(h.handover_id, cells(h, view.now, page.column)) for h in page.handovers],
+            )
             shown, total = len(page.handovers), page.total
         if shown:
             table.move_cursor(row=min(row, shown - 1))

@@ -15,12 +15,21 @@ from coord.app.timeline import TimelineEntry, TimelinePage, summary, timeline_pa
 from coord.events import Event
 from coord.events.types import EventRetracted
 from coord.tui.base import CoordScreen
+from coord.tui.columns import fill_table
 from coord.tui.forms import FormField, FormScreen, data_builder
 from coord.tui.workspace import format_local
 
 PAGE_SIZE = 100
 #: the summary column is cut to this width (so that a row fits 120 columns)
 WHAT_WIDTH = 28
+#: the table's columns, (key, heading)
+COLUMNS = [
+    ("when", "occurred (local)"),
+    ("subject", "about"),
+    ("type", "event"),
+    ("what", "what"),
+    ("actor", "recorded by"),
+]
 
 
 class TimelineScreen(CoordScreen):
@@ -57,15 +66,6 @@ class TimelineScreen(CoordScreen):
         yield Static("", id="timeline-detail")
         yield Footer()
 
-    def on_mount(self) -> None:
-        table = self.query_one("#timeline", DataTable)
-        table.add_column("occurred (local)", key="when")
-        table.add_column("about", key="subject")
-        table.add_column("event", key="type")
-        table.add_column("what", key="what", width=WHAT_WIDTH)
-        table.add_column("recorded by", key="actor")
-        # CoordScreen.on_mount (called next by Textual, base classes after) loads the page
-
     # --- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -82,10 +82,13 @@ class TimelineScreen(CoordScreen):
         self.page = page
         table = self.query_one("#timeline", DataTable)
         row = table.cursor_row
-        table.clear()
         positions = {entry.event.event_id: entry.position for entry in page.entries}
-        for entry in page.entries:
-            table.add_row(*self._cells(entry, positions), key=entry.event.event_id)
+        fill_table(
+            table,
+            COLUMNS,
+            [(entry.event.event_id, self._cells(entry, positions)) for entry in page.entries],
+            widths={"what": WHAT_WIDTH},
+        )
         if page.entries:
             table.move_cursor(row=min(row, len(page.entries) - 1))
         self.query_one("#timeline-status", Static).update(self._status(page))
