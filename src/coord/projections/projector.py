@@ -66,7 +66,6 @@ from coord.store.subject_events import (
     StreamRow,
     stored_events_of_streams,
     stored_subjects,
-    stored_subjects_later,
 )
 
 #: stream kinds whose subjects own rows (protocols, sites and patients own none: the rules
@@ -156,7 +155,7 @@ class Projector:
                 # follows the batch's rows, so it sees them)
                 ahead = to_fold | self._requested_cases(folded)
                 if ahead:
-                    stored = stored_subjects_later(connection, ahead, MEETING_OPENER)
+                    stored = stored_subjects(connection, ahead, MEETING_OPENER, later=True)
             if not advance_checkpoint(connection, positions[0] - 1, positions[-1]):
                 # the read models are behind the log (stale until rebuilt): left so
                 self._subjects.clear()
@@ -319,23 +318,26 @@ class Projector:
         if stored is not None:  # PostgreSQL: what they read, in one query
             unread = [o for o in owners if not stored.holds(o)]
             if unread:
-                stored.update(stored_subjects(connection, unread, MEETING_OPENER))
+                stored.update(stored_subjects(connection, unread, MEETING_OPENER)())
         cases = sorted(o for o in owners if o.startswith("case:"))
         # a case's transfers (a retracted request may stay listed: the fold leaves it out)
         referrers = self._referrers(writer, cases)
         streams_of = {o: {o} | referrers.get(o, set()) for o in owners}
         events_of: dict[str, list[StreamRow]] = {}
         wanted = sorted(set().union(*streams_of.values()))
-        for row in self._whole(connection, wanted):
+        # PostgreSQL: what was read ahead, of the streams read whole and of the listings'
+        ahead_whole = None if stored is None else stored.whole
+        ahead_related = None if stored is None else stored.related
+        for row in _events_of(connection, wanted, ahead_whole):
             events_of.setdefault(row[5], []).append(row)
         related_of = {case: set(_meetings_and_protocol(events_of.get(case, ()))) for case in cases}
         related = set().union(*related_of.values()) if related_of else set()
         protocols = sorted(s for s in related if s.startswith("protocol:"))
         meetings = sorted(related - set(protocols))
-        for row in self._related(connection, protocols, whole=True):
+        for row in _events_of(connection, protocols, ahead_related):
             events_of.setdefault(row[5], []).append(row)
         # of a meeting, a case needs only its cutoff (attendance is the meeting's own)
-        for row in self._related(connection, meetings, whole=False):
+        for row in _events_of(connection, meetings, ahead_related, (MEETING_OPENER,)):
             events_of.setdefault(row[5], []).append(row)
         for owner in sorted(owners):
             streams = streams_of[owner] | related_of.get(owner, set())
@@ -363,29 +365,6 @@ class Projector:
             for case, referrers in writer.referrers_of_keys(unread).items():
                 found[case] = {r.stream for r in referrers}
         return found
-
-    def _whole(self, connection: Connection, streams: list[str]) -> list[StreamRow]:
-        """Every event of these streams: as read ahead, else queried."""
-        stored = self._stored
-        if stored is None:
-            return stored_events_of_streams(connection, streams)
-        rows = [row for s in streams if s in stored.whole for row in stored.whole[s]]
-        unread = [s for s in streams if s not in stored.whole]
-        return rows + stored_events_of_streams(connection, unread)
-
-    def _related(self, connection: Connection, streams: list[str], whole: bool) -> list[StreamRow]:
-        """A case's protocols (``whole``: all their events) or meetings (their opener
-        alone): as read ahead (the listings' of the latest schema version), else queried."""
-        stored = self._stored
-        if stored is None:
-            return stored_events_of_streams(
-                connection, streams, types=None if whole else (MEETING_OPENER,)
-            )
-        rows = [row for s in streams if s in stored.related for row in stored.related[s]]
-        unread = [s for s in streams if s not in stored.related]
-        return rows + stored_events_of_streams(
-            connection, unread, types=None if whole else (MEETING_OPENER,)
-        )
 
     def _first_fold(self, owner: str, streams: set[str], events: Sequence[StreamRow]) -> Subject:
         """A subject touched for the first time: the rows of its events before this batch
@@ -435,6 +414,22 @@ class Projector:
             insert_rows(writer.connection, prepared, in_place=in_place)
         while len(self._subjects) > self._limit:
             self._subjects.popitem(last=False)
+
+
+def _events_of(
+    connection: Connection,
+    streams: list[str],
+    ahead: dict[str, list[StreamRow]] | None,
+    types: Collection[str] | None = None,
+) -> list[StreamRow]:
+    """Every event of these streams (only of ``types``, when given): those ``ahead``
+    holds as read ahead (PostgreSQL: the batch's :class:`StoredSubjects`, its streams
+    read whole or a case's protocol and meetings), the rest queried."""
+    if ahead is None:
+        return stored_events_of_streams(connection, streams, types)
+    rows = [row for s in streams if s in ahead for row in ahead[s]]
+    unread = [s for s in streams if s not in ahead]
+    return rows + stored_events_of_streams(connection, unread, types)
 
 
 def _fold_of(events: Sequence[StreamRow]) -> FactBuilder:

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
@@ -300,27 +301,48 @@ _PG_WANTED_QUERIES: dict[bool, Executable] = {
     ),
 }
 #: SQLite: the same queries as the driver's own SQL (no statement to compile, no column
-#: types to apply), each list of ids or streams given as one JSON array, so that the text is one whatever their number and the
-#: driver keeps it prepared. Timestamps come as ISO text in UTC and JSON as text:
+#: types to apply). Timestamps come as ISO text in UTC and JSON as text:
 #: :func:`_sqlite_event_row` makes them what a ``select(events)`` gives.
 _SQLITE_COLUMNS = (
     "position, event_id, stream, version, type, schema_version, occurred_at || '+00:00'"
     " AS occurred_at, recorded_at || '+00:00' AS recorded_at, actor, data, hash"
 )
-_SQLITE_OF_STREAM = (
-    f"SELECT {_BY_STREAM} AS found_by, {_SQLITE_COLUMNS} FROM events"
-    " WHERE stream IN (SELECT value FROM json_each(?))"
-)
-_SQLITE_WANTED = (
-    f"SELECT {_BY_ID} AS found_by, {_SQLITE_COLUMNS} FROM events"
-    f" WHERE event_id IN (SELECT value FROM json_each(?)) UNION ALL {_SQLITE_OF_STREAM}"
-)
-#: by whether the head is wanted
+
+
+def _sqlite_wanted(ids: str, streams: str, head: bool) -> str:
+    """The SQLite query of :meth:`Writer._read_events` whose ids are ``IN (ids)`` and
+    streams ``IN (streams)`` (the head of the log too, when ``head``)."""
+    wanted = (
+        f"SELECT {_BY_ID} AS found_by, {_SQLITE_COLUMNS} FROM events WHERE event_id IN ({ids})"
+        f" UNION ALL SELECT {_BY_STREAM} AS found_by, {_SQLITE_COLUMNS} FROM events"
+        f" WHERE stream IN ({streams})"
+    )
+    if head:
+        wanted += (
+            f" UNION ALL SELECT * FROM (SELECT {_HEAD}, {_SQLITE_COLUMNS}"
+            " FROM events ORDER BY position DESC LIMIT 1)"
+        )
+    return f"{wanted} ORDER BY found_by, position"
+
+
+_JSON_ITEMS = "SELECT value FROM json_each(?)"
+#: each list of ids or streams given as one JSON array, so that the text is one whatever
+#: their number and the driver keeps it prepared; by whether the head is wanted
 _SQLITE_WANTED_QUERIES = {
-    False: f"{_SQLITE_WANTED} ORDER BY found_by, position",
-    True: f"{_SQLITE_WANTED} UNION ALL SELECT * FROM (SELECT {_HEAD}, {_SQLITE_COLUMNS}"
-    " FROM events ORDER BY position DESC LIMIT 1) ORDER BY found_by, position",
+    head: _sqlite_wanted(_JSON_ITEMS, _JSON_ITEMS, head) for head in (False, True)
 }
+#: at most this many ids and as many streams (a command's few) are given as parameters
+#: of their own instead, in a text per count (a few dozen texts, each kept prepared by
+#: the driver): SQLite then makes no table of a JSON array to look them up from. A
+#: command's prefetch at 102k events, 1,000 commands' reads: 62 -> 54 us of CPU; a command
+#: 1.865M -> 1.820M instructions (callgrind, 1,000 commands).
+LISTED = 8
+
+
+@lru_cache(maxsize=2 * (LISTED + 1) ** 2)
+def _sqlite_listed(ids: int, streams: int, head: bool) -> str:
+    """:func:`_sqlite_wanted` with ``ids`` and ``streams`` parameters of their own."""
+    return _sqlite_wanted(", ".join("?" * ids), ", ".join("?" * streams), head)
 
 
 class _SQLiteEventRow(NamedTuple):
@@ -506,6 +528,9 @@ class Writer(LogSession):
         if self._postgresql:
             query = _PG_WANTED_QUERIES[first]
             return self._conn.execute(query, {"ids": list(ids), "streams": list(streams)})
+        if len(ids) <= LISTED and len(streams) <= LISTED:
+            listed = _sqlite_listed(len(ids), len(streams), first)
+            return driver_rows(self._conn, listed, (*ids, *streams))
         parameters = (_json_array(ids), _json_array(streams))
         return driver_rows(self._conn, _SQLITE_WANTED_QUERIES[first], parameters)
 

@@ -169,8 +169,10 @@ def stored_subjects(
     connection: Connection,
     owners: Collection[str],
     meeting_opener: str,
+    *,
+    later: bool = False,
     registry: Registry = DEFAULT_REGISTRY,
-) -> StoredSubjects:
+) -> Callable[[], StoredSubjects]:
     """PostgreSQL: in one query, every event of these streams; of each case among them
     and each case a transfer among them was requested for (as its request's data names
     it), the streams of the events referring to it and their events; and of the cases'
@@ -183,24 +185,14 @@ def stored_subjects(
     events' data as stored in the latest schema version: what the folds derive
     otherwise (an older version, upcast) is missing here, and read by the caller.
 
-    Sent with the writes deferred before it (:func:`~coord.store.engine.driver_rows`),
-    so it sees them."""
+    Sent at once with the writes deferred before it
+    (:func:`~coord.store.engine.driver_rows`), so it sees them; ``later``: sent with the
+    next statement instead (:func:`~coord.store.engine.defer_query`), in its round trip.
+    The function returned gives what was read (once that statement has run, when
+    ``later``)."""
     wanted = sorted(set(owners))
-    rows = driver_rows(connection, _PG_SUBJECTS, (wanted, meeting_opener)) if wanted else []
-    return _subjects_of(connection, wanted, rows, registry)
-
-
-def stored_subjects_later(
-    connection: Connection,
-    owners: Collection[str],
-    meeting_opener: str,
-    registry: Registry = DEFAULT_REGISTRY,
-) -> Callable[[], StoredSubjects]:
-    """:func:`stored_subjects`, sent with the next statement
-    (:func:`~coord.store.engine.defer_query`), in its round trip: call the function
-    returned once that statement has run."""
-    wanted = sorted(set(owners))
-    rows = defer_query(connection, _PG_SUBJECTS, (wanted, meeting_opener)) if wanted else []
+    send = defer_query if later else driver_rows
+    rows = send(connection, _PG_SUBJECTS, (wanted, meeting_opener)) if wanted else []
     return lambda: _subjects_of(connection, wanted, rows, registry)
 
 
