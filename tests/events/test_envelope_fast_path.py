@@ -4,7 +4,8 @@
   whenever the model would refuse it (or word anything), the quick reading declines;
 - ``timestamp`` parses as ``parse_timestamp`` (same instant, same errors);
 - ``timestamp_text`` writes as ``format_timestamp``;
-- ``storable`` refuses what it refused before.
+- ``storable`` refuses what it refused before;
+- the data kept as given (``_written_data``) is the model's dump.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from coord.events import InvalidEvent, decode_event, encode_event, format_timestamp
-from coord.events.envelope import _plain_envelope, _validated_envelope, timestamp_text
+from coord.events.envelope import (
+    _dumped_as_given,
+    _plain_envelope,
+    _validated_envelope,
+    timestamp_text,
+)
 from coord.events.fields import storable, timestamp
 from coord.events.timestamps import parse_timestamp
+from coord.events.types import ALL_TYPES
+from event_strategies import raw_event
 
 VALID: dict[str, Any] = {
     "event_id": "0b9c6c1e-4a7e-4a59-9f3e-2d1f7c6a1b10",
@@ -195,3 +203,40 @@ def test_recorded_is_the_event_with_that_recorded_at(raw: dict[str, Any]) -> Non
     if event.recorded_at is not None:
         assert event.recorded(event.recorded_at) is event
     assert encode_event(event.recorded(later))["recorded_at"] == "2026-01-01T00:00:00Z"
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    raw=st.integers(0, 50).flatmap(raw_event),
+    order=st.sampled_from(["given", "reversed", "upper"]),
+)
+@example(raw={**VALID, "data": {**VALID["data"], "case_id": "C1"}}, order="given")
+def test_the_data_kept_as_given_is_the_models_dump(raw: dict[str, Any], order: str) -> None:
+    """``written_data`` (what the store keeps, hashes and exports) is the data model's
+    JSON dump, key order included, whether the given data is kept or dumped: keys out of
+    the model's order, an upper-case event id, dates and timestamps all take the dump."""
+    data = raw["data"]
+    if order == "reversed":
+        raw = {**raw, "data": dict(reversed(data.items()))}
+    elif order == "upper":
+        raw = {**raw, "data": {k: v.upper() if k == "event_id" else v for k, v in data.items()}}
+    try:
+        event = decode_event(raw)
+    except InvalidEvent:
+        return
+    dumped = event.data.model_dump(mode="json", exclude_none=True)
+    assert list(event.written_data.items()) == list(dumped.items())
+
+
+def test_data_is_kept_as_given_only_for_types_dumped_as_given() -> None:
+    """The point of the quick path (most lines keep their data, no dump), and the types
+    whose dump may differ from what was given."""
+    given = dict(VALID["data"])
+    assert decode_event({**VALID, "data": given}).written_data is given
+    assert [model.TYPE for model in ALL_TYPES if not _dumped_as_given(model)] == [
+        "ProtocolPublished",  # a validator of its own
+        "ReferralMade",  # a date
+        "MeetingScheduled",  # timestamps
+        "ActionAgreed",  # a date
+        "EventRetracted",  # an event id, lower-cased
+    ]
