@@ -31,9 +31,7 @@ def coord_import(url: str, file: str) -> dict[str, Any]:
     database = initialise(url)
     try:
         began = time.perf_counter()
-        result = import_files(
-            database.store, [Path(file)], time_zone=database.time_zone, on_rejection=print
-        )
+        result = import_files(database.store, [Path(file)], on_rejection=print)
         seconds = time.perf_counter() - began
     finally:
         database.close()
@@ -62,7 +60,7 @@ def coord_commands(url: str, file: str) -> dict[str, Any]:
         latencies = []
         for event in commands:
             began = time.perf_counter()
-            record(database.store, event, time_zone=database.time_zone)
+            record(database.store, event)
             latencies.append(time.perf_counter() - began)
     finally:
         database.close()

@@ -24,7 +24,7 @@ def sample_db(db_url: str) -> Iterator[Database]:
     def refuse(rejection: object) -> None:
         raise AssertionError(f"the sample must import cleanly: {rejection}")
 
-    import_files(database.store, [SAMPLE], time_zone=database.time_zone, on_rejection=refuse)
+    import_files(database.store, [SAMPLE], on_rejection=refuse)
     try:
         yield database
     finally:

@@ -43,7 +43,7 @@ def _expected_column(handover: Handover, now: datetime) -> BoardColumn | None:
 
 
 def _put(database: Database, data: EventData, at: datetime) -> None:
-    record(database.store, new_event(data, at), time_zone=database.time_zone, now=at)
+    record(database.store, new_event(data, at), now=at)
 
 
 def test_each_column_holds_the_handovers_the_fold_puts_there(sample_db: Database) -> None:

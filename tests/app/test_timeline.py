@@ -63,7 +63,7 @@ def test_a_retracted_event_carries_its_retraction(sample_db: Database) -> None:
         EventRetracted(event_id=target.event.event_id, reason="recorded for the wrong patient"),
         at,
     )
-    record(sample_db.store, retraction, time_zone=sample_db.time_zone, now=at)
+    record(sample_db.store, retraction, now=at)
     after = timeline_page(sample_db.store, PATIENT, limit=10_000)
     retracted = next(e for e in after.entries if e.event.event_id == target.event.event_id)
     assert retracted.retracted_by is not None

@@ -41,7 +41,6 @@ def test_a_received_transfer_is_no_longer_outstanding(sample_db: Database) -> No
     record(
         sample_db.store,
         new_event(TransferReceived(transfer_id=oldest.transfer_id), at),
-        time_zone=sample_db.time_zone,
         now=at,
     )
     after = outstanding_transfers(sample_db.store, limit=1000)

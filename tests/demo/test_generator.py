@@ -121,9 +121,7 @@ def test_generated_log_imports_with_zero_invalid_lines(store: EventStore, tmp_pa
     path = tmp_path / "demo.jsonl"
     path.write_bytes(generated(11, 3, 0.3))
     rejections: list[LineRejection] = []
-    result = import_files(
-        store, [path], time_zone=LONDON, on_rejection=rejections.append, now=AFTER_THE_LOG
-    )
+    result = import_files(store, [path], on_rejection=rejections.append, now=AFTER_THE_LOG)
     assert [str(r) for r in rejections] == []
     assert result.imported == len(small())
     assert result.duplicates == 0

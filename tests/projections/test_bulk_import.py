@@ -44,7 +44,6 @@ def run_import(
     import_files(
         database.store,
         list(paths),
-        time_zone=database.time_zone,
         on_rejection=print,
         on_projecting=on_projecting,
     )
@@ -181,7 +180,7 @@ def test_a_store_without_read_models_imports_in_bulk_without_them(db_url: str) -
         with database.engine.begin() as connection:
             connection.execute(text("DROP TABLE read_models"))
         store = EventStore(database.engine)
-        import_files(store, [SAMPLE], time_zone=database.time_zone, on_rejection=print)
+        import_files(store, [SAMPLE], on_rejection=print)
         with store.reading() as reader:
             assert reader.count() == 2800
     finally:

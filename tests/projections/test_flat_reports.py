@@ -40,7 +40,7 @@ def history(db_url: str, tmp_path: Path) -> Iterator[Database]:
     path.write_bytes(out.getvalue())
     database = initialise(db_url)
     import_files(
-        database.store, [path], time_zone=database.time_zone,
+        database.store, [path],
         on_rejection=lambda rejection: pytest.fail(str(rejection)),
         now=datetime(2100, 1, 1, tzinfo=UTC),
     )  # fmt: skip

@@ -60,7 +60,7 @@ def _import(database: Database, log: bytes, tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
     path.write_bytes(log)
     import_files(
-        database.store, [path], time_zone=database.time_zone,
+        database.store, [path],
         on_rejection=lambda rejection: pytest.fail(str(rejection)),
         now=AFTER_EVERYTHING,
     )  # fmt: skip
@@ -251,7 +251,7 @@ def test_a_later_transfer_and_chase_change_the_gap_rows_kept(db_url: str, tmp_pa
         assert c1_at_m2() == (None, None, ["T1", "T2"], 1)
         chased = step("TransferChased", "T2", "2024-03-27T09:00Z")
         for late in (chased, received_by_transfer):
-            record(database.store, late, time_zone=database.time_zone, now=AFTER_EVERYTHING)
+            record(database.store, late, now=AFTER_EVERYTHING)
         assert c1_at_m2() == ("transfer", Decimal("26.00"), ["T1", "T2"], 2)
         assert _gaps_agree(database, [year]) > 0
     finally:

@@ -30,7 +30,7 @@ from coord.events import Event, encode_event
 from coord.projections.rebuild import rebuild
 from coord.reports import REPORTS, Period, compute, compute_gaps
 from coord.store.readmodels import checkpoint
-from event_strategies import LONDON, NOW, event_lists
+from event_strategies import NOW, event_lists
 
 WIDE = Period(date(2020, 1, 1), date(2030, 1, 1))
 AFTER_EVERYTHING = datetime(2100, 1, 1, tzinfo=UTC)
@@ -68,7 +68,7 @@ def import_log(
         parts = [first, second]
     for part in parts:
         import_files(
-            store, [part], time_zone=LONDON, on_rejection=lambda _: None,
+            store, [part], on_rejection=lambda _: None,
             skip_invalid=True, now=now,
         )  # fmt: skip
 

@@ -30,7 +30,7 @@ from coord.interop.jsonl import parse_line
 from coord.projections import projector
 from coord.projections.rebuild import rebuild
 from coord.store.schema import read_models
-from event_strategies import LONDON, NOW, event_lists
+from event_strategies import NOW, event_lists
 
 from .test_projection_properties import write_log
 
@@ -102,7 +102,7 @@ def test_imports_in_parts_equal_a_rebuild(
         files.append(path)
     with opened(db_url_factory()) as database:
         for path in files:
-            import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+            import_files(database.store, [path], on_rejection=_fail)
         assert any(row[0] == "gap" for row in rows(database)), "gap rows to compare"
         assert_equals_rebuild(database)
 
@@ -131,7 +131,7 @@ def test_random_logs_equal_a_rebuild(
     log = write_log(tmp_path_factory.mktemp("log"), events)
     with opened(db_url_factory()) as database:
         import_files(
-            database.store, [log], time_zone=LONDON, on_rejection=lambda _: None,
+            database.store, [log], on_rejection=lambda _: None,
             skip_invalid=True, now=NOW,
         )  # fmt: skip
         if rows(database):
@@ -149,11 +149,11 @@ def test_commands_one_at_a_time_equal_a_rebuild(
         split = len(lines) * 2 // 3
         path = tmp_path / "first-part.jsonl"
         path.write_bytes(b"\n".join(lines[:split]) + b"\n")
-        import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+        import_files(database.store, [path], on_rejection=_fail)
         for line in lines[split:]:
             event = decode_event(parse_line(line.decode()))
             try:
-                record(database.store, event, time_zone=LONDON, now=event.recorded_at)
+                record(database.store, event, now=event.recorded_at)
             except EventRejected as error:  # pragma: no cover - the generator's log is valid
                 raise AssertionError(error.reason) from error
         assert any(row[0] == "gap" for row in rows(database)), "gap rows to compare"
@@ -172,13 +172,13 @@ def test_a_store_appended_to_by_another_writer_is_folded_again(
     with opened(url) as first, opened(url) as second:
         path = tmp_path / "first-half.jsonl"
         path.write_bytes(b"\n".join(lines[:split]) + b"\n")
-        import_files(first.store, [path], time_zone=LONDON, on_rejection=_fail)
+        import_files(first.store, [path], on_rejection=_fail)
         rejected = tmp_path / "rolled-back.jsonl"
         rejected.write_bytes(b"\n".join(lines[split : split + 40]) + b"\n{}\n")
         with pytest.raises(importing.ImportRejected):
-            import_files(first.store, [rejected], time_zone=LONDON, on_rejection=lambda _: None)
+            import_files(first.store, [rejected], on_rejection=lambda _: None)
         for number, line in enumerate(lines[split:]):
             event = decode_event(parse_line(line.decode()))
             store = (first if number % 3 else second).store
-            record(store, event, time_zone=LONDON, now=event.recorded_at)
+            record(store, event, now=event.recorded_at)
         assert_equals_rebuild(first)

@@ -22,7 +22,6 @@ from coord.projections import projector
 from coord.projections.rebuild import rebuild
 from coord.reports.fold import FactBuilder
 from coord.store import readmodels
-from event_strategies import LONDON
 
 from .test_projector_incremental import _fail, assert_equals_rebuild, network_log, opened, rows
 from .test_rebuild_fast_path import TransferRequestedV2
@@ -41,7 +40,7 @@ def test_a_later_release_folds_stored_events_of_an_older_version(
     path = tmp_path / "first-half.jsonl"
     path.write_bytes(b"\n".join(lines[:split]) + b"\n")
     with opened(url) as database:
-        import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+        import_files(database.store, [path], on_rejection=_fail)
     monkeypatch.setitem(DEFAULT_REGISTRY._models["TransferRequested"], 2, TransferRequestedV2)
     monkeypatch.setitem(
         DEFAULT_REGISTRY._upcasters,
@@ -55,7 +54,7 @@ def test_a_later_release_folds_stored_events_of_an_older_version(
         rebuild(database.store)
         for line in later:
             event = decode_event(parse_line(line.decode()))
-            record(database.store, event, time_zone=LONDON, now=event.recorded_at)
+            record(database.store, event, now=event.recorded_at)
         with database.engine.connect() as connection:
             methods = connection.exec_driver_sql(
                 "SELECT DISTINCT method FROM read_models WHERE kind = 'transfer'"
@@ -72,7 +71,7 @@ def _first_part_imported(url: str, tmp_path: Path) -> tuple[str, list[bytes], in
     path = tmp_path / "first-part.jsonl"
     path.write_bytes(b"\n".join(lines[:split]) + b"\n")
     with opened(url) as database:
-        import_files(database.store, [path], time_zone=LONDON, on_rejection=_fail)
+        import_files(database.store, [path], on_rejection=_fail)
     return url, lines, split
 
 
@@ -97,7 +96,7 @@ def test_a_subject_first_folded_writes_only_its_changed_rows(
             before = {repr(row) for row in rows(database)}
             written.clear()
             event = decode_event(parse_line(line.decode()))
-            record(database.store, event, time_zone=LONDON, now=event.recorded_at)
+            record(database.store, event, now=event.recorded_at)
             after = {repr(row) for row in rows(database)}
             assert len(written) == len(after - before)
             changed += len(written)
@@ -128,7 +127,7 @@ def test_a_subject_first_folded_folds_each_stored_event_once(
         with opened(url) as database:  # a projector that has folded nothing
             folded.clear()
             event = decode_event(parse_line(line.decode()))
-            record(database.store, event, time_zone=LONDON, now=event.recorded_at)
+            record(database.store, event, now=event.recorded_at)
             projected = database.store.on_append
             assert isinstance(projected, projector.Projector)
             with database.engine.connect() as connection:
@@ -171,7 +170,7 @@ def test_a_changed_row_keeps_its_place_on_sqlite(
         for line in lines[split : split + 80]:
             before = rows_by_key(database)
             event = decode_event(parse_line(line.decode()))
-            record(database.store, event, time_zone=LONDON, now=event.recorded_at)
+            record(database.store, event, now=event.recorded_at)
             after = rows_by_key(database)
             for key in before.keys() & after.keys():
                 if after[key][1] != before[key][1]:

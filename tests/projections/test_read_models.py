@@ -32,7 +32,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.json
 @pytest.fixture
 def sample(db_url: str) -> Iterator[Database]:
     database = initialise(db_url)
-    import_files(database.store, [SAMPLE], time_zone=database.time_zone, on_rejection=print)
+    import_files(database.store, [SAMPLE], on_rejection=print)
     yield database
     database.close()
 
@@ -52,7 +52,7 @@ def test_a_late_fact_changes_exactly_its_cases_rows(sample: Database) -> None:
             "data": {"case_id": "CASE-00010", "item": "endoscopy_report"},
         }
     )
-    record(sample.store, late, time_zone=sample.time_zone)
+    record(sample.store, late)
     after = rows(sample)
     changed = {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     assert changed == {"case:CASE-00010"}
@@ -69,7 +69,7 @@ def test_a_retraction_changes_exactly_its_subjects_rows(sample: Database) -> Non
             "data": {"event_id": chase.event_id, "reason": "chased the wrong transfer"},
         }
     )
-    record(sample.store, retraction, time_zone=sample.time_zone)
+    record(sample.store, retraction)
     after = rows(sample)
     changed = {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
     transfer = f"transfer:{chase.data.transfer_id}"  # type: ignore[attr-defined]

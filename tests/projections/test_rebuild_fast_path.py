@@ -32,7 +32,7 @@ from coord.store.bulk_rows import INDEX_SORT_MEMORY, drop_derived, sort_indexes_
 from coord.store.readmodels import ModelRow, _values, checkpoint, network_time_zone
 from coord.store.rows import decode_row, fold_stored
 from coord.store.schema import FIGURE_NAMES, events, read_models_table
-from event_strategies import LONDON, NOW, event_lists
+from event_strategies import NOW, event_lists
 from reliability.helpers import generated_log_bytes
 
 EXPECTED = "read_models_expected"
@@ -42,7 +42,7 @@ def import_log(database: Database, lines: list[bytes], tmp_path: Path, name: str
     path = tmp_path / name
     path.write_bytes(b"".join(line + b"\n" for line in lines))
     result = import_files(
-        database.store, [path], time_zone=LONDON, on_rejection=lambda _: None,
+        database.store, [path], on_rejection=lambda _: None,
         skip_invalid=True, now=NOW,
     )  # fmt: skip
     return result.imported

@@ -34,7 +34,7 @@ AFTER_EVERYTHING = datetime(2100, 1, 1, tzinfo=UTC)
 @pytest.fixture
 def sample(db_url: str) -> Iterator[Database]:
     database = initialise(db_url)
-    import_files(database.store, [SAMPLE], time_zone=database.time_zone, on_rejection=print)
+    import_files(database.store, [SAMPLE], on_rejection=print)
     yield database
     database.close()
 

@@ -68,7 +68,7 @@ def test_a_first_migration_database_with_a_log_upgrades_to_head(
             assert schema_revision(connection) == "0001"
             assert not inspect(connection).has_table("read_models")
         # what a release with only the first migration did: log, references, settings
-        result = import_files(EventStore(engine), [log], time_zone=LONDON, on_rejection=pytest.fail)
+        result = import_files(EventStore(engine), [log], on_rejection=pytest.fail)
         assert result.imported > 1000
     finally:
         engine.dispose()
@@ -85,14 +85,14 @@ def test_a_first_migration_database_with_a_log_upgrades_to_head(
     fresh = db_url_factory()
     database = initialise(fresh)
     try:
-        import_files(database.store, [log], time_zone=LONDON, on_rejection=pytest.fail)
+        import_files(database.store, [log], on_rejection=pytest.fail)
     finally:
         database.close()
     assert figures(db_url) == figures(fresh)
     # and the upgraded store keeps working: a re-import is all duplicates
     database = initialise(db_url)
     try:
-        again = import_files(database.store, [log], time_zone=LONDON, on_rejection=pytest.fail)
+        again = import_files(database.store, [log], on_rejection=pytest.fail)
         assert (again.imported, again.duplicates) == (0, result.imported)
     finally:
         database.close()
@@ -126,7 +126,7 @@ def test_version_1_events_in_the_store_are_upcast_after_a_version_2_exists(
     log = generated_log(tmp_path / "log.jsonl", months=2, scale=0.05)
     database = initialise(db_url)
     try:
-        import_files(database.store, [log], time_zone=LONDON, on_rejection=pytest.fail)
+        import_files(database.store, [log], on_rejection=pytest.fail)
         with database.store.reading() as reader:
             before = [s.event for s in reader.read_all()]
         chases = [e for e in before if e.type == "TransferChased"]

@@ -21,7 +21,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.json
 def test_a_commands_prepared_statements_are_never_planned_afresh(database: Database) -> None:
     lines = SAMPLE.read_text().splitlines()[:40]
     for line in lines:
-        record(database.store, decode_event(parse_line(line)), time_zone=database.time_zone)
+        record(database.store, decode_event(parse_line(line)))
     with database.store.writing() as writer:
         mode = writer.connection.execute(text("SHOW plan_cache_mode")).scalar_one()
         plans = writer.connection.execute(

@@ -39,7 +39,6 @@ def check_import_matches_ledger(db_url: str, folder: Path, events: list[Event]) 
         result = import_files(
             store,
             [source],
-            time_zone=LONDON,
             on_rejection=rejected.append,
             skip_invalid=True,
             now=NOW,

@@ -32,7 +32,6 @@ from coord.store.engine import defer, defer_query, driver_rows
 from coord.store.readmodels import checkpoint
 from coord.store.schema import events, read_models
 from coord.store.subject_events import stored_events_of_streams
-from event_strategies import LONDON
 
 NOW = datetime(2025, 3, 2, 12, 0, tzinfo=UTC)
 postgresql_only = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -82,19 +81,19 @@ def test_a_command_waits_for_the_server_four_times(database: Database, tmp_path:
         _decoded("SiteRegistered", "2025-03-01T08:00:00Z", site_id="S1", name="n", specialist_for=[]),
         _decoded("PatientRegistered", "2025-03-01T08:10:00Z", patient_id="P1"),
     ]:  # fmt: skip
-        record(store, command, time_zone=LONDON, now=NOW)
+        record(store, command, now=NOW)
     second_site = _decoded(
         "SiteRegistered", "2025-03-01T08:00:00Z", site_id="S2", name="n", specialist_for=[]
     )
     with round_trips(store.engine, tmp_path) as counted:
-        record(store, second_site, time_zone=LONDON, now=NOW)
+        record(store, second_site, now=NOW)
     assert counted == [4]  # no read-model rows: the COMMIT alone (the event's went before)
     transfer = _decoded(
         "TransferRequested", "2025-03-01T09:00:00Z", transfer_id="T1", patient_id="P1",
         item="imaging", from_site="S1", to_site="S2", method="iep",
     )  # fmt: skip
     with round_trips(store.engine, tmp_path) as counted:
-        record(store, transfer, time_zone=LONDON, now=NOW)
+        record(store, transfer, now=NOW)
     assert counted == [4]
     with store.reading() as reader:
         assert [e.type for e in reader.stream_events("transfer:T1")] == ["TransferRequested"]
@@ -130,7 +129,7 @@ def test_a_command_on_a_subject_not_folded_yet_reads_it_in_one_round_trip(
                  method="iep", case_id="C1"),
     ]  # fmt: skip
     for command in history:
-        record(database.store, command, time_zone=LONDON, now=NOW)
+        record(database.store, command, now=NOW)
     received = _decoded("TransferReceived", "2025-03-01T10:00:00Z", transfer_id="T1")
     requested = _decoded(
         "TransferRequested", "2025-03-01T10:10:00Z", transfer_id="T2", patient_id="P1",
@@ -140,7 +139,7 @@ def test_a_command_on_a_subject_not_folded_yet_reads_it_in_one_round_trip(
         later = open_database(database.url)  # its projector has folded nothing yet
         try:
             with round_trips(later.store.engine, tmp_path) as counted:
-                record(later.store, command, time_zone=LONDON, now=NOW)
+                record(later.store, command, now=NOW)
         finally:
             later.close()
         assert counted == [4]

@@ -20,7 +20,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "fixtures" / "sample-network.json
 
 
 def run_import(database: Database, path: Path) -> None:
-    import_files(database.store, [path], time_zone=database.time_zone, on_rejection=print)
+    import_files(database.store, [path], on_rejection=print)
 
 
 def analysed(database: Database) -> dict[str, datetime | None]:

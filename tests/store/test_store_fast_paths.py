@@ -29,7 +29,7 @@ from coord.events import decode_event, encode_event
 from coord.store import DuplicateEventError, EventStore, create_engine_for, upgrade, verify
 from coord.store import log as store_log
 from coord.store.schema import event_references, events
-from event_strategies import LONDON, NOW, event_lists
+from event_strategies import NOW, event_lists
 
 
 def _batch() -> list[Accepted]:
@@ -235,13 +235,13 @@ def test_a_command_reads_what_its_rules_need_in_one_statement(store: EventStore)
         _decoded("PatientRegistered", "2025-03-01T08:10:00Z", patient_id="P1"),
     ]  # fmt: skip
     for command in setup:
-        record(store, command, time_zone=LONDON, now=NOW)
+        record(store, command, now=NOW)
     transfer = _decoded(
         "TransferRequested", "2025-03-01T09:00:00Z", transfer_id="T1", patient_id="P1",
         item="imaging", from_site="S1", to_site="S2", method="iep",
     )  # fmt: skip
     with statements(store.engine) as seen:
-        decision = record(store, transfer, time_zone=LONDON, now=NOW)
+        decision = record(store, transfer, now=NOW)
     assert isinstance(decision, Accepted) and len(decision.references) == 3
     reads = [s for s in seen if s.startswith(("SELECT", "WITH", "select"))]
     writes = [s for s in seen if s.startswith("INSERT")]
@@ -328,6 +328,6 @@ def test_an_import_leaves_the_garbage_collector_as_it_was(
     source = tmp_path / "log.jsonl"
     source.write_bytes(b"".join(orjson.dumps(encode_event(r.event)) + b"\n" for r in _batch()))
     frozen, enabled = gc.get_freeze_count(), gc.isenabled()
-    result = import_files(store, [source], time_zone=LONDON, on_rejection=print, now=NOW)
+    result = import_files(store, [source], on_rejection=print, now=NOW)
     assert result.imported == len(_batch())
     assert (gc.get_freeze_count(), gc.isenabled()) == (frozen, enabled)

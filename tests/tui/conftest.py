@@ -45,7 +45,7 @@ class Clock:
 
 def load_sample(url: str) -> Database:
     database = initialise(url)
-    import_files(database.store, [SAMPLE], time_zone=database.time_zone, on_rejection=_fail)
+    import_files(database.store, [SAMPLE], on_rejection=_fail)
     return database
 
 

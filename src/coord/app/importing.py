@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, NamedTuple
-from zoneinfo import ZoneInfo
 
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Duplicate
@@ -83,7 +82,6 @@ def import_files(
     now: datetime | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_projecting: Callable[[int], Callable[[int], None]] | None = None,
-    time_zone: ZoneInfo | None = None,
 ) -> ImportResult:
     """Import ``paths`` in order. Each invalid line goes to ``on_rejection`` as it is found.
 
@@ -95,8 +93,8 @@ def import_files(
     ``advance(n)`` callback of that work's progress.
 
     The local-date rules take the network's time zone as stored, read in the import's
-    unit of work (which holds the lock ``coord init --tz`` takes to change it);
-    ``time_zone`` pins another one (tests, tools).
+    unit of work (which holds the lock ``coord init --tz`` takes to change it), the zone
+    the read models' rows are derived in.
     """
     for path in paths:
         if not path.is_file():
@@ -108,8 +106,9 @@ def import_files(
     switched = in_bulk = False
     try:
         with store.writing() as writer, collector_spared() as batch_done:
-            zone = time_zone or writer.time_zone()
-            ledger = Ledger(writer, time_zone=zone, now=started, recorded_now=recorded_now)
+            ledger = Ledger(
+                writer, time_zone=writer.time_zone(), now=started, recorded_now=recorded_now
+            )
             head = writer.head()
             logged = 0 if head is None else head.position
             for path in paths:

@@ -4,7 +4,6 @@ one query), decide, append — one serialised unit of work."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from coord.domain.ledger import Ledger
 from coord.domain.log import Accepted, Duplicate
@@ -25,14 +24,13 @@ def record(
     store: EventStore,
     event: Event,
     *,
-    time_zone: ZoneInfo | None = None,
     now: datetime | None = None,
 ) -> Accepted | Duplicate:
     """Append ``event`` if the rules accept it; raise :class:`EventRejected` if not.
 
     The local-date rules take the network's time zone as stored, read in the unit of
     work that appends (so a ``coord init --tz`` from another process since the database
-    was opened counts); ``time_zone`` pins another one (tests, tools).
+    was opened counts), the zone the read models' rows are derived in.
 
     A ``ConcurrencyError`` from the store means another writer changed the stream
     between our read and our append; the caller may retry.
@@ -41,9 +39,7 @@ def record(
         # what the rules will read, with the head of the log, in one query
         reads = reads_of([event])
         writer.prefetch(reads.event_ids, reads.streams, reads.keys)
-        ledger = Ledger(
-            writer, time_zone=time_zone or writer.time_zone(), now=now or datetime.now(UTC)
-        )
+        ledger = Ledger(writer, time_zone=writer.time_zone(), now=now or datetime.now(UTC))
         decision = ledger.decide(event)
         if isinstance(decision, Accepted):
             writer.append([decision])
