@@ -297,27 +297,49 @@ def _execute_prepared(
     shape: FigureNames | None = None
     statement, convert = "", None
     batch: list[tuple[Any, ...]] = []
+    # rows of one shape go ROWS_PER_INSERT to a statement (a fresh table's: in place, one
+    # a statement, each its own upsert)
+    together = 1 if in_place else ROWS_PER_INSERT
     try:
         for names, values in rows.parameters(_sqlite_at(processors.get("at", _identity))):
             if names is not shape:
                 if names != shape:
                     if batch:
-                        cursor.executemany(statement, batch)
-                        count += len(batch)
+                        count += _insert_batch(cursor, statement, batch, together)
                         batch = []
                     statement, convert = _prepared_plan(dialect, table, names, in_place)
                 shape = names
             if len(batch) >= BATCH:
-                cursor.executemany(statement, batch)
-                count += len(batch)
+                count += _insert_batch(cursor, statement, batch, together)
                 batch = []
             batch.append(values if convert is None else convert(values))
         if batch:
-            cursor.executemany(statement, batch)
-            count += len(batch)
+            count += _insert_batch(cursor, statement, batch, together)
     finally:
         cursor.close()
     return count
+
+
+#: rows of one shape per ``INSERT`` of a fresh table on SQLite: each statement's run opens
+#: the table's and its three indexes' cursors again and releases the GIL around SQLite's
+#: work, once per row with a row to a statement
+ROWS_PER_INSERT = 20
+
+
+def _insert_batch(cursor: Any, statement: str, batch: list[tuple[Any, ...]], together: int) -> int:
+    """Insert ``batch`` (rows of ``statement``'s one-row ``VALUES``), ``together`` rows to
+    a statement (the rest one by one); returns how many."""
+    whole = len(batch) - len(batch) % together if together > 1 else 0
+    if whole:
+        head, marks = statement.rsplit(" VALUES ", 1)
+        many = f"{head} VALUES {', '.join([marks] * together)}"
+        flat = chain.from_iterable
+        cursor.executemany(
+            many, [tuple(flat(batch[i : i + together])) for i in range(0, whole, together)]
+        )
+    if whole < len(batch):
+        cursor.executemany(statement, batch[whole:])
+    return len(batch)
 
 
 Convert = Callable[[tuple[Any, ...]], tuple[Any, ...]]
