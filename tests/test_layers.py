@@ -49,8 +49,13 @@ ONLY_IN = {
     "typer": "cli",
 }
 
-#: the pure packages: the standard library and these only
-PURE = {"events": {"pydantic"}, "domain": {"pydantic"}, "reports": {"pydantic"}}
+#: the pure packages: the standard library and these only (annotated_types: pydantic's
+#: constraint metadata, which the event decoder reads)
+PURE = {
+    "events": {"pydantic", "annotated_types"},
+    "domain": {"pydantic"},
+    "reports": {"pydantic"},
+}
 
 
 def imported_modules(source: str) -> Iterator[tuple[int, str]]:
