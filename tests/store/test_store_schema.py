@@ -22,7 +22,6 @@ from coord.store import (
     OutdatedSchema,
     check_schema,
     create_engine_for,
-    current_time_zone,
     upgrade,
 )
 from coord.store.migrate import SCHEMA_HEAD, head_revision, migrations_dir, schema_revision
@@ -34,18 +33,15 @@ def test_init_is_idempotent_and_stores_the_time_zone(db_url: str) -> None:
     try:
         with pytest.raises(NotInitialised, match="coord init"):
             check_schema(engine)
-        with pytest.raises(NotInitialised):
-            current_time_zone(engine)
-        upgrade(engine)
-        check_schema(engine)
-        assert current_time_zone(engine) == ZoneInfo("Europe/London")
-        upgrade(engine, "America/New_York")
-        assert current_time_zone(engine) == ZoneInfo("America/New_York")
-        upgrade(engine)  # keeps the stored zone
-        assert current_time_zone(engine) == ZoneInfo("America/New_York")
+        assert upgrade(engine) == ZoneInfo("Europe/London")
+        assert check_schema(engine) == ZoneInfo("Europe/London")
+        assert upgrade(engine, "America/New_York") == ZoneInfo("America/New_York")
+        assert check_schema(engine) == ZoneInfo("America/New_York")
+        assert upgrade(engine) == ZoneInfo("America/New_York")  # keeps the stored zone
+        assert check_schema(engine) == ZoneInfo("America/New_York")
         with pytest.raises(InvalidTimeZone, match="Mars/Olympus"):
             upgrade(engine, "Mars/Olympus")
-        assert current_time_zone(engine) == ZoneInfo("America/New_York")
+        assert check_schema(engine) == ZoneInfo("America/New_York")
     finally:
         engine.dispose()
 
@@ -54,7 +50,7 @@ def test_new_database_with_a_time_zone(db_url: str) -> None:
     engine = create_engine_for(db_url)
     try:
         upgrade(engine, "Europe/Paris")
-        assert current_time_zone(engine) == ZoneInfo("Europe/Paris")
+        assert check_schema(engine) == ZoneInfo("Europe/Paris")
     finally:
         engine.dispose()
 

@@ -16,7 +16,7 @@ from coord.projections.projector import Projector
 from coord.projections.rebuild import rebuild
 from coord.store.engine import Engine, create_engine_for, describe_url, sqlite_file
 from coord.store.log import EventStore, Reader
-from coord.store.migrate import check_schema, current_time_zone, upgrade
+from coord.store.migrate import check_schema, upgrade
 from coord.store.readmodels import checkpoint, network_time_zone
 
 DEFAULT_DB = "coord.db"
@@ -85,8 +85,7 @@ def initialise(url: str, time_zone: str | None = None) -> Database:
     engine = create_engine_for(url)
     store = _event_store(engine)
     try:
-        upgrade(engine, time_zone)
-        database = Database(url, engine, store, current_time_zone(engine))
+        database = Database(url, engine, store, upgrade(engine, time_zone))
         if read_models_behind(database):
             rebuild(database.store)  # a log stored before the read models existed
         return database

@@ -23,7 +23,6 @@ from coord.store.migrate import (
     OutdatedSchema,
     SchemaError,
     check_schema,
-    current_time_zone,
     upgrade,
 )
 from coord.store.rows import StoredEvent
@@ -48,7 +47,6 @@ __all__ = [
     "Writer",
     "check_schema",
     "create_engine_for",
-    "current_time_zone",
     "upgrade",
     "verify",
 ]

@@ -100,8 +100,9 @@ def validate_time_zone(name: str) -> ZoneInfo:
         raise InvalidTimeZone(name) from None
 
 
-def upgrade(engine: Engine, time_zone: str | None = None) -> None:
-    """Create or upgrade the schema to head (idempotent) in one transaction.
+def upgrade(engine: Engine, time_zone: str | None = None) -> ZoneInfo:
+    """Create or upgrade the schema to head (idempotent) in one transaction, and return
+    the network's time zone as it is then stored.
 
     ``time_zone`` (an IANA name) is stored when given; otherwise the stored one is kept,
     or ``Europe/London`` is stored on a new database.
@@ -133,6 +134,7 @@ def upgrade(engine: Engine, time_zone: str | None = None) -> None:
                         projection_checkpoints.c.name == "read_models"
                     )
                 )
+    return validate_time_zone(time_zone or stored or DEFAULT_TIME_ZONE)
 
 
 def schema_revision(connection: Connection) -> str | None:
@@ -164,15 +166,6 @@ def check_schema(engine: Engine) -> ZoneInfo:
     if revision in known:
         raise OutdatedSchema(revision, SCHEMA_HEAD)
     raise NewerSchema(revision)
-
-
-def current_time_zone(engine: Engine) -> ZoneInfo:
-    """The network's time zone stored with the database."""
-    with engine.connect() as connection:
-        if not inspect(connection).has_table(settings.name):
-            raise NotInitialised()
-        stored = _stored_time_zone(connection)
-    return validate_time_zone(stored or DEFAULT_TIME_ZONE)
 
 
 def _stored_time_zone(connection: Connection) -> str | None:
