@@ -7,13 +7,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual.widgets import DataTable
 
-from coord.app.handovers import BoardPage
+from coord.app.handovers import BoardPage, load_board
 from coord.events.types import (
     HandoverAcknowledged,
     HandoverCompleted,
@@ -21,8 +24,15 @@ from coord.events.types import (
     HandoverInitiated,
     TransferChased,
 )
+from coord.tui import navigator as navigator_module
 from coord.tui.forms import FormScreen
-from coord.tui.navigator import NavigatorScreen
+from coord.tui.navigator import (
+    HANDOVER_COLUMNS,
+    TABS,
+    TRANSFER_COLUMNS,
+    TRANSFERS,
+    NavigatorScreen,
+)
 from coord.tui.workspace import Workspace
 
 from .b_helpers import cell_text, move_to, settle, table_keys, type_text
@@ -214,3 +224,31 @@ async def test_rows_painted_before_the_table_measures_them_show_in_full(
         await settle(pilot)
         lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]
         assert any("PT-A-MUCH-LONGER-ID-0001" in line for line in lines), lines
+
+
+async def test_headings_show_while_the_board_loads(
+    workspace: Workspace, make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every tab's table has its headings before the board's first page arrives (a slow
+    query showed headless tables under "loading…")."""
+    arrived = threading.Event()
+
+    def slow_board(*args: Any, **kwargs: Any) -> tuple[Any, BoardPage]:
+        arrived.wait(timeout=30)
+        return load_board(*args, **kwargs)
+
+    monkeypatch.setattr(navigator_module, "load_board", slow_board)
+    app = make_app(workspace, mode="navigator")
+    async with app.run_test(size=(120, 40)) as pilot:
+        try:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, NavigatorScreen) and screen.view is None
+            for name, _ in TABS:
+                table = screen.query_one(f"#table-{name}", DataTable)
+                expected = TRANSFER_COLUMNS if name == TRANSFERS else HANDOVER_COLUMNS
+                assert [str(c.label) for c in table.columns.values()] == [h for _, h in expected]
+        finally:
+            arrived.set()
+        await settle(pilot)
+        assert screen.view is not None

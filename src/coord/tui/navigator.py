@@ -108,6 +108,10 @@ class NavigatorScreen(CoordScreen):
                     table: DataTable[str | Text] = DataTable(
                         id=f"table-{name}", cursor_type="row", zebra_stripes=True
                     )
+                    # headings shown while the board loads
+                    fill_table(
+                        table, TRANSFER_COLUMNS if name == TRANSFERS else HANDOVER_COLUMNS, []
+                    )
                     yield table
         yield Footer()
 
@@ -158,12 +162,11 @@ class NavigatorScreen(CoordScreen):
             )
             shown, total = len(page.transfers), page.total
         else:
-            cells = self._handover_cells
-            fill_table(
-                table,
-                HANDOVER_COLUMNS,
-                [(h.handover_id, cells(h, view.now, page.column)) for h in page.handovers],
-            )
+            column = page.column
+            cells = [
+                (h.handover_id, self._handover_cells(h, view.now, column)) for h in page.handovers
+            ]
+            fill_table(table, HANDOVER_COLUMNS, cells)
             shown, total = len(page.handovers), page.total
         if shown:
             table.move_cursor(row=min(row, shown - 1))

@@ -62,6 +62,7 @@ class TimelineScreen(CoordScreen):
         table: DataTable[str | Text] = DataTable(
             id="timeline", cursor_type="row", zebra_stripes=True
         )
+        fill_table(table, COLUMNS, [], widths={"what": WHAT_WIDTH})  # headings while loading
         yield table
         yield Static("", id="timeline-detail")
         yield Footer()
