@@ -35,6 +35,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TextualSelect
 
 from coord.domain.log import Accepted, LogReader, Referrer, StoredRef
+from coord.domain.streams import StreamView
 from coord.events import Event, encode_event
 from coord.store.chain import GENESIS_HASH, Head, canonical_bytes, chain_hash
 from coord.store.engine import (
@@ -95,6 +96,9 @@ INSERT_BATCH = 1000
 #: Equal hashes are the same stored event (position, stream, version and export form
 #: are what the hash is taken of), so a kept event is the one its row decodes to.
 DECODED_EVENTS = 4096
+#: Stream views a store keeps for the rules of its next command (the least recently used
+#: go beyond this many): see :class:`KeptViews`.
+KEPT_STREAMS = 4096
 _IN_BATCH = 500
 
 T = TypeVar("T")
@@ -401,6 +405,20 @@ def chain_link(connection: Connection, position: int) -> str | None:
 AppendHook = Callable[["Writer", Sequence[Accepted], list[int]], None]
 
 
+class KeptViews(NamedTuple):
+    """The rules' stream views a store keeps between its units of work, as the log stood
+    at ``head`` (position and hash: by the hash chain, the whole log up to there).
+
+    A command reads the streams its rules need (its own, and those it links to), which
+    recent commands mostly read already; reading them again and folding them was about
+    a quarter of a command's work. A unit of work uses them only if the head it reads
+    under the append lock is ``head``: anything appended since (another process, another
+    store on the database, an import) moves the head, and they are dropped."""
+
+    head: Head
+    views: dict[str, StreamView]
+
+
 class Writer(LogSession):
     """One unit of work holding the append lock: reads see what it has appended."""
 
@@ -409,6 +427,7 @@ class Writer(LogSession):
         connection: Connection,
         on_append: AppendHook | None = None,
         decoded: dict[str, Event] | None = None,
+        kept: KeptViews | None = None,
     ) -> None:
         super().__init__(connection)
         self._on_append = on_append
@@ -425,6 +444,12 @@ class Writer(LogSession):
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
         self._time_zone: ZoneInfo | None = None
+        #: the store's kept views, until the head is read: then kept only if it is theirs
+        #: (and until this unit of work appends, which they do not hold)
+        self._kept = kept
+        #: what the store keeps after this unit of work (:meth:`views_to_keep`)
+        self._keeping = kept
+        self._appended = False
 
     def time_zone(self) -> ZoneInfo:
         """The network's time zone as stored, read once in this unit of work (with its
@@ -460,6 +485,19 @@ class Writer(LogSession):
         ids = list(dict.fromkeys(i.lower() for i in event_ids))
         wanted = list(dict.fromkeys(streams))
         self._found.update(dict.fromkeys(ids))
+        # the streams the store keeps views of are not read, if the head read with the
+        # rest is theirs (else they are read after)
+        kept = {} if self._kept is None else self._kept.views
+        skipped = [stream for stream in wanted if stream in kept]
+        if skipped:
+            wanted = [stream for stream in wanted if stream not in kept]
+        self._read_whole(ids, wanted)
+        if skipped and self._kept is None:
+            self._read_whole((), skipped)
+
+    def _read_whole(self, ids: Sequence[str], wanted: Sequence[str]) -> None:
+        """Read the events with the ``ids`` and those of the ``wanted`` streams (and the
+        head of the log, when it is not known yet), a few hundred of each a query."""
         for stream in wanted:
             self._streams[stream] = []
         id_chunks = list(_chunks(ids, _IN_BATCH))
@@ -499,12 +537,12 @@ class Writer(LogSession):
                 head = row
         if self._head is None:
             if head is None:
-                self._head = (0, GENESIS_HASH, None)
+                self._read_head((0, GENESIS_HASH, None))
             else:
                 recorded = head[8]
                 if not self._postgresql:
                     recorded = datetime.fromisoformat(recorded)
-                self._head = (head[1], head[-1], recorded)
+                self._read_head((head[1], head[-1], recorded))
 
     def _decoded_event(self, row: Sequence[Any]) -> Event:
         """The event of a row of :meth:`_wanted_rows`: the one decoded before when its
@@ -551,7 +589,11 @@ class Writer(LogSession):
     def stream_events(self, stream: str) -> list[Event]:
         if stream in self._streams:
             return list(self._streams[stream])
-        return super().stream_events(stream)
+        events = super().stream_events(stream)
+        # its version too (a stream's versions are 1, 2, ...): an append to it (a
+        # retraction, whose stream no prefetch names) then asks for it no more
+        self._versions[stream] = len(events)
+        return events
 
     def _load_head(self) -> tuple[int, str, datetime | None]:
         if self._head is None:
@@ -560,9 +602,47 @@ class Writer(LogSession):
                 .order_by(events.c.position.desc())
                 .limit(1)
             ).first()
-            self._head = (0, GENESIS_HASH, None) if row is None else (row[0], row[1], row[2])
+            self._read_head((0, GENESIS_HASH, None) if row is None else (row[0], row[1], row[2]))
         assert self._head is not None
         return self._head
+
+    def _read_head(self, head: tuple[int, str, datetime | None]) -> None:
+        """The head of the log as read in this unit of work (holding the append lock):
+        the store's kept views are used only if it is theirs."""
+        self._head = head
+        kept = self._kept
+        if kept is not None and kept.head != head[:2]:
+            self._kept = self._keeping = None
+
+    def kept_views(self) -> dict[str, StreamView]:
+        """The stream views the store kept from its last unit of work, if they hold the
+        log as it is (its head, read now if not yet, is theirs); else a new, empty
+        dict. For a :class:`~coord.domain.ledger.Ledger` to start from and add to; hand
+        them back with :meth:`keep_views`."""
+        self._load_head()
+        return {} if self._kept is None else self._kept.views
+
+    def keep_views(self, views: dict[str, StreamView]) -> None:
+        """Have the store keep these views for its next unit of work: they hold every
+        stream in them as the log stands now, this unit of work's appends included (a
+        Ledger that accepted each of them). The least recently used go beyond
+        :data:`KEPT_STREAMS`. Appending after this call drops them."""
+        position, digest, _ = self._load_head()
+        excess = len(views) - KEPT_STREAMS
+        if excess > 0:
+            # the least recently used, and a quarter more so that this is seldom done
+            for stream in list(islice(views, excess + KEPT_STREAMS // 4)):
+                del views[stream]
+        self._keeping = KeptViews(Head(position, digest), views)
+
+    def views_to_keep(self, *, committed: bool) -> KeptViews | None:
+        """What the store keeps once this unit of work has ended: the views given to
+        :meth:`keep_views` after its last append, or those it took when it appended
+        nothing (committed or not: the log is as it was). None when it appended and
+        rolled back."""
+        if not committed and self._appended:
+            return None
+        return self._keeping
 
     def head(self) -> Head | None:
         position, digest, _ = self._load_head()
@@ -584,6 +664,13 @@ class Writer(LogSession):
 
     def _load_versions(self, streams: Iterable[str]) -> dict[str, int]:
         wanted = list(dict.fromkeys(streams))
+        kept = self._kept
+        if kept is not None:
+            # a kept view holds every event of its stream (the head is theirs)
+            for stream in wanted:
+                view = kept.views.get(stream)
+                if view is not None and stream not in self._versions:
+                    self._versions[stream] = len(view.events)
         missing = [s for s in wanted if s not in self._versions]
         for chunk in _chunks(missing, _IN_BATCH):
             rows = self._conn.execute(
@@ -615,6 +702,9 @@ class Writer(LogSession):
         self._referrers.clear()
         position, prev_hash, last_recorded = self._load_head()
         versions = self._load_versions(r.stream for r in records)
+        # the views kept hold the log before this append only
+        self._kept = self._keeping = None
+        self._appended = True
         postgresql = self._postgresql
         event_rows: list[tuple[Any, ...]] = []
         reference_rows: list[tuple[Any, ...]] = []
@@ -842,6 +932,11 @@ class EventStore:
         self.on_append = on_append
         #: the events its writers decoded, by hash (see :data:`DECODED_EVENTS`)
         self._decoded: dict[str, Event] = {}
+        #: the rules' stream views kept between units of work (see :class:`KeptViews`);
+        #: taken by a unit of work while it runs (another thread's meanwhile starts
+        #: without them)
+        self._kept_views: KeptViews | None = None
+        self._views_lock = threading.Lock()
         sqlite = sqlite_file(engine.url.render_as_string())
         file = sqlite if wal_checkpoints else None
         self.wal_checkpointer = WalCheckpointer(file) if file else None
@@ -933,6 +1028,10 @@ class EventStore:
                 raise StoreBusy(
                     "the event log is busy (another import or command is writing); try again"
                 ) from error
+            with self._views_lock:
+                views, self._kept_views = self._kept_views, None
+            writer = Writer(connection, self.on_append, self._decoded, views)
+            committed = False
             try:
                 with transaction:
                     if postgresql:
@@ -942,10 +1041,15 @@ class EventStore:
                         # read with the lock (which a change of it holds too), for the
                         # projector's rows: a round trip fewer
                         keep_time_zone_read(connection, zone)
-                    yield Writer(connection, self.on_append, self._decoded)
+                    yield writer
                     if postgresql:
                         commit_with_pending(connection)
+                committed = True
             finally:
+                views = writer.views_to_keep(committed=committed)
+                if views is not None:
+                    with self._views_lock:
+                        self._kept_views = views
                 if postgresql:
                     pending_writes(connection, False)
                     keep_time_zone_read(connection, None)
