@@ -21,20 +21,17 @@ import orjson
 from sqlalchemy import (
     Connection,
     Engine,
-    Integer,
     Select,
     bindparam,
-    column,
     func,
     literal,
     select,
     text,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.sql import Executable
-from sqlalchemy.sql.selectable import TextualSelect
 
 from coord.domain.log import Accepted, LogReader, Referrer, StoredRef
+from coord.domain.references import Reads
 from coord.domain.streams import StreamView
 from coord.events import Event, encode_event
 from coord.store.chain import GENESIS_HASH, Head, canonical_bytes, chain_hash
@@ -268,45 +265,40 @@ _SQLITE_REFERRERS = (
 # import fills it, all in one transaction) as a scan of the whole table: these ask for
 # one index lookup per wanted id, stream or key instead (a LATERAL subquery per element
 # of the array; LIMIT / OFFSET 0 keep the planner from flattening it into a join).
+#: the columns of the prefetch's rows after ``found_by`` (as the driver gives them, read by
+#: :func:`_event_row`): those of :data:`_SQLITE_COLUMNS`, JSON as text on both databases
+_PG_COLUMNS = (
+    "position, event_id, stream, version, type, schema_version, occurred_at, recorded_at,"
+    " actor::text AS actor, data::text AS data, hash"
+)
 _PG_BY_ID = (
-    "SELECT 0 AS found_by, e.* FROM unnest(CAST(:ids AS text[])) AS wanted(id)"
-    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.event_id = wanted.id LIMIT 1) AS e"
+    "SELECT 0 AS found_by, e.* FROM unnest(CAST(%s AS text[])) AS wanted(id) CROSS JOIN"
+    f" LATERAL (SELECT {_PG_COLUMNS} FROM events WHERE events.event_id = wanted.id LIMIT 1)"
+    " AS e"
 )
 _PG_BY_STREAM = (
-    "SELECT 1 AS found_by, e.* FROM unnest(CAST(:streams AS text[])) AS wanted(stream)"
-    " CROSS JOIN LATERAL (SELECT * FROM events WHERE events.stream = wanted.stream OFFSET 0)"
+    "SELECT 1 AS found_by, e.* FROM unnest(CAST(%s AS text[])) AS wanted(stream) CROSS JOIN"
+    f" LATERAL (SELECT {_PG_COLUMNS} FROM events WHERE events.stream = wanted.stream OFFSET 0)"
     " AS e"
 )
 _PG_HEAD = (
-    "SELECT 2 AS found_by, h.* FROM (SELECT * FROM events ORDER BY position DESC LIMIT 1) AS h"
+    f"SELECT 2 AS found_by, h.* FROM (SELECT {_PG_COLUMNS} FROM events"
+    " ORDER BY position DESC LIMIT 1) AS h"
 )
-
-
-def _pg_events(sql: str, *extra: Any) -> TextualSelect:
-    """A PostgreSQL query whose rows are ``extra`` columns then an ``events`` row, typed as
-    the table's columns (so they decode as a ``select(events)`` does)."""
-    return text(sql).columns(*extra, *events.c)
-
-
-_FOUND_BY = column("found_by", Integer)
-#: PostgreSQL: the events with the ``ids``, then those of the ``streams``, each in global
-#: order (``found_by``: :data:`_BY_ID`, :data:`_BY_STREAM`); and the same with the head
-#: of the log (:data:`_HEAD`), by whether the head is wanted
-_PG_WANTED_QUERIES: dict[bool, Executable] = {
-    False: _pg_events(
-        f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM}) AS found"
-        " ORDER BY found_by, position",
-        _FOUND_BY,
-    ),
-    True: _pg_events(
-        f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM} UNION ALL {_PG_HEAD}) AS found"
-        " ORDER BY found_by, position",
-        _FOUND_BY,
-    ),
+#: PostgreSQL: the events with the ids (the first parameter, an array), then those of the
+#: streams (the second), each in global order (``found_by``: :data:`_BY_ID`,
+#: :data:`_BY_STREAM`); and the same with the head of the log (:data:`_HEAD`), by whether
+#: the head is wanted. The driver's own SQL, as SQLite's below: the first of a command's
+#: is sent with its ``BEGIN`` and the lock (:meth:`Writer.opening_query`).
+_PG_WANTED_QUERIES = {
+    False: f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM}) AS found"
+    " ORDER BY found_by, position",
+    True: f"SELECT * FROM ({_PG_BY_ID} UNION ALL {_PG_BY_STREAM} UNION ALL {_PG_HEAD}) AS found"
+    " ORDER BY found_by, position",
 }
-#: SQLite: the same queries as the driver's own SQL (no statement to compile, no column
-#: types to apply). Timestamps come as ISO text in UTC and JSON as text:
-#: :func:`_sqlite_event_row` makes them what a ``select(events)`` gives.
+#: SQLite: the same queries (no statement to compile, no column types to apply).
+#: Timestamps come as ISO text in UTC and JSON as text: :func:`_event_row` makes them
+#: what a ``select(events)`` gives.
 _SQLITE_COLUMNS = (
     "position, event_id, stream, version, type, schema_version, occurred_at || '+00:00'"
     " AS occurred_at, recorded_at || '+00:00' AS recorded_at, actor, data, hash"
@@ -349,8 +341,8 @@ def _sqlite_listed(ids: int, streams: int, head: bool) -> str:
     return _sqlite_wanted(", ".join("?" * ids), ", ".join("?" * streams), head)
 
 
-class _SQLiteEventRow(NamedTuple):
-    """A row of an SQLite query above, its values as ``select(events)`` gives them."""
+class _EventRow(NamedTuple):
+    """A row of a prefetch query above, its values as ``select(events)`` gives them."""
 
     found_by: int
     position: int
@@ -370,14 +362,20 @@ def _json_array(items: Iterable[str]) -> str:
     return orjson.dumps(list(items)).decode()
 
 
-def _sqlite_event_row(row: Sequence[Any]) -> _SQLiteEventRow:
+def _event_row(row: Sequence[Any], postgresql: bool) -> _EventRow:
     found_by, position, event_id, stream, version, kind, schema, occurred, recorded = row[:9]
     actor, data, digest = row[9:]
-    return _SQLiteEventRow(
+    return _EventRow(
         found_by, position, event_id, stream, version, kind, schema,
-        datetime.fromisoformat(occurred), datetime.fromisoformat(recorded),
+        _instant_of(occurred, postgresql), _instant_of(recorded, postgresql),
         orjson.loads(actor) if actor is not None else None, orjson.loads(data), digest,
     )  # fmt: skip
+
+
+def _instant_of(value: Any, postgresql: bool) -> datetime:
+    """A prefetch row's instant as ``select(events)`` gives it (an aware UTC datetime):
+    PostgreSQL's driver gives it in the session's zone, SQLite's query as ISO text."""
+    return value.astimezone(UTC) if postgresql else datetime.fromisoformat(value)
 
 
 _PG_REFERRERS = text(
@@ -450,6 +448,8 @@ class Writer(LogSession):
         #: what the store keeps after this unit of work (:meth:`views_to_keep`)
         self._keeping = kept
         self._appended = False
+        #: the rows of the prefetch's first query, sent with the lock (:meth:`read_ahead`)
+        self._ahead: tuple[tuple[str, tuple[Any, ...]], list[Any]] | None = None
 
     def time_zone(self) -> ZoneInfo:
         """The network's time zone as stored, read once in this unit of work (with its
@@ -482,18 +482,25 @@ class Writer(LogSession):
         self._streams.clear()
         wanted_keys = list(dict.fromkeys(keys))
         self._referrers = self.referrers_of_keys(wanted_keys) if wanted_keys else {}
+        ids, wanted, skipped = self._planned(event_ids, streams)
+        self._found.update(dict.fromkeys(ids))
+        self._read_whole(ids, wanted)
+        if skipped and self._kept is None:  # the head read with the rest is not theirs
+            self._read_whole((), skipped)
+
+    def _planned(
+        self, event_ids: Iterable[str], streams: Iterable[str]
+    ) -> tuple[list[str], list[str], list[str]]:
+        """The ids and streams :meth:`prefetch` reads, each once; and the streams it
+        leaves out as long as the store's kept views hold (if the head it reads with the
+        rest is theirs; else it reads them after)."""
         ids = list(dict.fromkeys(i.lower() for i in event_ids))
         wanted = list(dict.fromkeys(streams))
-        self._found.update(dict.fromkeys(ids))
-        # the streams the store keeps views of are not read, if the head read with the
-        # rest is theirs (else they are read after)
         kept = {} if self._kept is None else self._kept.views
         skipped = [stream for stream in wanted if stream in kept]
         if skipped:
             wanted = [stream for stream in wanted if stream not in kept]
-        self._read_whole(ids, wanted)
-        if skipped and self._kept is None:
-            self._read_whole((), skipped)
+        return ids, wanted, skipped
 
     def _read_whole(self, ids: Sequence[str], wanted: Sequence[str]) -> None:
         """Read the events with the ``ids`` and those of the ``wanted`` streams (and the
@@ -539,10 +546,7 @@ class Writer(LogSession):
             if head is None:
                 self._read_head((0, GENESIS_HASH, None))
             else:
-                recorded = head[8]
-                if not self._postgresql:
-                    recorded = datetime.fromisoformat(recorded)
-                self._read_head((head[1], head[-1], recorded))
+                self._read_head((head[1], head[-1], _instant_of(head[8], self._postgresql)))
 
     def _decoded_event(self, row: Sequence[Any]) -> Event:
         """The event of a row of :meth:`_wanted_rows`: the one decoded before when its
@@ -551,7 +555,7 @@ class Writer(LogSession):
         digest = row[-1]
         event = decoded.pop(digest, None)  # put back last: the most recently used
         if event is None:
-            event = decode_row(row if self._postgresql else _sqlite_event_row(row))
+            event = decode_row(_event_row(row, self._postgresql))
             if len(decoded) >= DECODED_EVENTS:
                 # the least recently used quarter (seldom done)
                 for stale in list(islice(decoded, DECODED_EVENTS // 4)):
@@ -561,16 +565,38 @@ class Writer(LogSession):
 
     def _wanted_rows(self, ids: Sequence[str], streams: Sequence[str]) -> Iterable[Sequence[Any]]:
         """The rows of :meth:`_read_events`' query: ``found_by`` then the values of an
-        ``events`` row (SQLite: as the driver gives them, see :func:`_sqlite_event_row`)."""
+        ``events`` row as the driver gives them (see :func:`_event_row`); read already if
+        they are those of the query the store sent with the lock."""
+        query = self._wanted_query(ids, streams)
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == query:
+            return ahead[1]
+        return driver_rows(self._conn, *query)
+
+    def _wanted_query(
+        self, ids: Sequence[str], streams: Sequence[str]
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The statement and parameters of :meth:`_wanted_rows`' query."""
         first = self._head is None
         if self._postgresql:
-            query = _PG_WANTED_QUERIES[first]
-            return self._conn.execute(query, {"ids": list(ids), "streams": list(streams)})
+            return _PG_WANTED_QUERIES[first], (list(ids), list(streams))
         if len(ids) <= LISTED and len(streams) <= LISTED:
-            listed = _sqlite_listed(len(ids), len(streams), first)
-            return driver_rows(self._conn, listed, (*ids, *streams))
-        parameters = (_json_array(ids), _json_array(streams))
-        return driver_rows(self._conn, _SQLITE_WANTED_QUERIES[first], parameters)
+            return _sqlite_listed(len(ids), len(streams), first), (*ids, *streams)
+        return _SQLITE_WANTED_QUERIES[first], (_json_array(ids), _json_array(streams))
+
+    def opening_query(
+        self, event_ids: Iterable[str], streams: Iterable[str]
+    ) -> tuple[str, tuple[Any, ...]]:
+        """The first query of :meth:`prefetch` of these ids and streams, before anything
+        is read: for the store to send it with the unit of work's ``BEGIN`` and lock (on
+        PostgreSQL, in their round trip), and hand its rows to :meth:`read_ahead`."""
+        ids, wanted, _ = self._planned(event_ids, streams)
+        return self._wanted_query(ids[:_IN_BATCH], wanted[:_IN_BATCH])
+
+    def read_ahead(self, query: tuple[str, tuple[Any, ...]], rows: list[Any]) -> None:
+        """The rows of :meth:`opening_query`'s ``query``, sent before the prefetch runs
+        it (which then takes them instead of sending it)."""
+        self._ahead = (query, rows)
 
     def referrers(self, key: str) -> list[Referrer]:
         cached = self._referrers.get(key)
@@ -997,9 +1023,12 @@ class EventStore:
         connection.close()
 
     @contextmanager
-    def writing(self) -> Iterator[Writer]:
-        """One unit of work in one transaction holding the append lock; commits on normal
-        exit, rolls back on an exception."""
+    def writing(self, prefetch: Reads | None = None) -> Iterator[Writer]:
+        """One unit of work in one transaction holding the append lock: commits on normal
+        exit, rolls back on an exception. ``prefetch``: what it reads first
+        (:meth:`Writer.prefetch`), read before it is handed out; on PostgreSQL its query
+        goes with the ``BEGIN`` and the lock, in their round trip (a command waits for
+        the server 3 times instead of 4)."""
         checkpointer = self.wal_checkpointer
         kept = self._kept_connection()
         with nullcontext(kept) if kept is not None else self.engine.connect() as connection:
@@ -1011,26 +1040,30 @@ class EventStore:
                 connection.execution_options(**{WRITE: True})
             if checkpointer is not None:
                 checkpointer.bound(connection.connection.dbapi_connection, connection.info)
+            with self._views_lock:
+                views, self._kept_views = self._kept_views, None
+            writer = Writer(connection, self.on_append, self._decoded, views)
             try:
                 transaction = connection.begin()
                 if postgresql:
-                    # the timeout set first, then the lock taken, in one round trip with
-                    # the transaction's BEGIN
-                    zone = begin_with(
-                        connection,
-                        _LOCK_STATEMENT,
-                        (LOCK_TIMEOUT, APPEND_LOCK_KEY),
-                        then=time_zone_read(connection),
+                    # the timeout set first, then the lock taken, then the time zone and
+                    # the prefetch's first query read, in one round trip with the BEGIN
+                    then = [time_zone_read(connection)]
+                    if prefetch is not None:
+                        then.append(writer.opening_query(prefetch.event_ids, prefetch.streams))
+                    zone, *ahead = begin_with(
+                        connection, _LOCK_STATEMENT, (LOCK_TIMEOUT, APPEND_LOCK_KEY), then
                     )
+                    if ahead:
+                        writer.read_ahead(then[1], ahead[0])
             except OperationalError as error:
+                with self._views_lock:
+                    self._kept_views = views  # nothing read nor written
                 if kept is not None:
                     self._forget(kept)
                 raise StoreBusy(
                     "the event log is busy (another import or command is writing); try again"
                 ) from error
-            with self._views_lock:
-                views, self._kept_views = self._kept_views, None
-            writer = Writer(connection, self.on_append, self._decoded, views)
             committed = False
             try:
                 with transaction:
@@ -1041,6 +1074,8 @@ class EventStore:
                         # read with the lock (which a change of it holds too), for the
                         # projector's rows: a round trip fewer
                         keep_time_zone_read(connection, zone)
+                    if prefetch is not None:
+                        writer.prefetch(prefetch.event_ids, prefetch.streams, prefetch.keys)
                     yield writer
                     if postgresql:
                         commit_with_pending(connection)
