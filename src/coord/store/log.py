@@ -94,8 +94,10 @@ INSERT_BATCH = 1000
 #: are what the hash is taken of), so a kept event is the one its row decodes to.
 DECODED_EVENTS = 4096
 #: Stream views a store keeps for the rules of its next command (the least recently used
-#: go beyond this many): see :class:`KeptViews`.
-KEPT_STREAMS = 4096
+#: go beyond this many): see :class:`KeptViews`. At 102k events, the last 1,000 commands
+#: found 72 % of the streams their rules read kept with 1,024 as with 4,096 (68 % with
+#: 256); 4,096 random streams held 15.8k events in 32 MB, so this bounds them near 8 MB.
+KEPT_STREAMS = 1024
 _IN_BATCH = 500
 
 T = TypeVar("T")
@@ -477,7 +479,9 @@ class Writer(LogSession):
         prefetch, which replaces them (so memory stays bounded by one batch).
 
         The events of the ids and of the streams come in one query (with the head, the
-        first time), so a command reads everything its rules need in one statement."""
+        first time), so a command reads everything its rules need in one statement;
+        streams of the store's :class:`KeptViews` are left out while the head is theirs
+        (:meth:`kept_views` gives them)."""
         self._found.clear()
         self._streams.clear()
         wanted_keys = list(dict.fromkeys(keys))
