@@ -72,10 +72,11 @@ def round_trips(engine: Engine, tmp_path: Path) -> Iterator[list[int]]:
 
 
 @postgresql_only
-def test_a_command_waits_for_the_server_four_times(database: Database, tmp_path: Path) -> None:
-    """BEGIN + lock + the time zone, the prefetch, the event's rows + the checkpoint, the
+def test_a_command_waits_for_the_server_three_times(database: Database, tmp_path: Path) -> None:
+    """BEGIN + lock + the time zone + the prefetch, the event's rows + the checkpoint, the
     read models' rows + COMMIT. Before: the pool's ping, BEGIN, the lock, the prefetch,
-    each INSERT, the checkpoint, the time zone, the rows, COMMIT (7 and 10)."""
+    each INSERT, the checkpoint, the time zone, the rows, COMMIT (7 and 10); then 4, the
+    prefetch in a round trip of its own."""
     store = database.store
     for command in [
         _decoded("SiteRegistered", "2025-03-01T08:00:00Z", site_id="S1", name="n", specialist_for=[]),
@@ -87,14 +88,14 @@ def test_a_command_waits_for_the_server_four_times(database: Database, tmp_path:
     )
     with round_trips(store.engine, tmp_path) as counted:
         record(store, second_site, now=NOW)
-    assert counted == [4]  # no read-model rows: the COMMIT alone (the event's went before)
+    assert counted == [3]  # no read-model rows: the COMMIT alone (the event's went before)
     transfer = _decoded(
         "TransferRequested", "2025-03-01T09:00:00Z", transfer_id="T1", patient_id="P1",
         item="imaging", from_site="S1", to_site="S2", method="iep",
     )  # fmt: skip
     with round_trips(store.engine, tmp_path) as counted:
         record(store, transfer, now=NOW)
-    assert counted == [4]
+    assert counted == [3]
     with store.reading() as reader:
         assert [e.type for e in reader.stream_events("transfer:T1")] == ["TransferRequested"]
         assert checkpoint(reader.connection) == 4
@@ -108,9 +109,10 @@ def test_a_command_on_a_subject_not_folded_yet_reads_it_in_one_round_trip(
     such a subject) records a transfer's event: the projector reads the transfer's
     events, its case's (the case a transfer is for, found from the request), the case's
     other transfers, the listing's protocol and meeting in one query, sent with the
-    checkpoint's move: the four round trips every command takes. Before: one query for
-    the transfer's events, then the case's referrers, the case's events, the protocol's
-    and the meeting's (9). A new transfer's request, its case not folded: 4 (before 8)."""
+    checkpoint's move: the three round trips every command takes (four before its
+    prefetch went with the lock). Before: one query for the transfer's events, then the
+    case's referrers, the case's events, the protocol's and the meeting's (9). A new
+    transfer's request, its case not folded: 3 (before 8)."""
     history = [
         _decoded("SiteRegistered", "2025-03-01T08:00:00Z", site_id="S1", name="n",
                  specialist_for=["bladder"]),
@@ -142,7 +144,7 @@ def test_a_command_on_a_subject_not_folded_yet_reads_it_in_one_round_trip(
                 record(later.store, command, now=NOW)
         finally:
             later.close()
-        assert counted == [4]
+        assert counted == [3]
     # the rows written from what that query read are those a rebuild writes
     projected = _read_model_rows(database)
     assert any(row.owner == "case:C1" for row in projected)

@@ -35,15 +35,19 @@ def record(
     A ``ConcurrencyError`` from the store means another writer changed the stream
     between our read and our append; the caller may retry.
     """
-    with store.writing() as writer:
-        # what the rules will read, with the head of the log, in one query
-        reads = reads_of([event])
-        writer.prefetch(reads.event_ids, reads.streams, reads.keys)
-        ledger = Ledger(writer, time_zone=writer.time_zone(), now=now or datetime.now(UTC))
+    # what the rules will read, with the head of the log, in one query (on PostgreSQL
+    # sent with the lock), less the streams whose views the store kept from its last
+    # command, if the head is theirs
+    with store.writing(prefetch=reads_of([event])) as writer:
+        views = writer.kept_views()
+        ledger = Ledger(
+            writer, time_zone=writer.time_zone(), now=now or datetime.now(UTC), views=views
+        )
         decision = ledger.decide(event)
         if isinstance(decision, Accepted):
             writer.append([decision])
-            return decision
-        if isinstance(decision, Duplicate):
+            ledger.accept(decision)  # into the views, which then hold the log with it
+        writer.keep_views(views)
+        if isinstance(decision, Accepted | Duplicate):
             return decision
         raise EventRejected(decision.reason)

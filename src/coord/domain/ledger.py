@@ -41,8 +41,18 @@ class Ledger:
     """Decides events against the log plus the events accepted since the last flush."""
 
     def __init__(
-        self, log: LogReader, *, time_zone: ZoneInfo, now: datetime, recorded_now: bool = False
+        self,
+        log: LogReader,
+        *,
+        time_zone: ZoneInfo,
+        now: datetime,
+        recorded_now: bool = False,
+        views: dict[str, StreamView] | None = None,
     ) -> None:
+        """``views``: stream views to start from instead of loading them, which this
+        ledger then uses and adds to (in place, also in :meth:`accept`): those a caller
+        keeps between units of work, which must hold each stream as ``log`` stores it
+        (the store's writer checks that by the head of its log)."""
         if now.tzinfo is None:
             raise ValueError("now must be an aware datetime (UTC)")
         self._log = log
@@ -54,7 +64,7 @@ class Ledger:
         self._base_recorded_at = now if last is None else max(now, last)
         self._last_recorded_at = last
         #: in order of last use (a stream is moved to the end when it is used)
-        self._streams: dict[str, StreamView] = {}
+        self._streams: dict[str, StreamView] = {} if views is None else views
         #: event id -> (stream, event) of the events accepted since the last flush
         self._pending: dict[str, tuple[str, Event]] = {}
         #: key -> (event_id, stream, at) of the accepted events holding it

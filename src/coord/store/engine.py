@@ -153,7 +153,7 @@ def _run(
     # taken before the listeners are told of the statement (_flush_before_statement would
     # send them in a round trip of their own); none on SQLite, where nothing waits
     # (looking cost a SQLite command ~1.5 us a statement, 7 statements, ~1 % of its work)
-    pending = _take_pending(connection) if connection.dialect.name == "postgresql" else []
+    pending = _take_pending(connection) if is_postgresql(connection) else []
     if pending:
         _announce(connection, pending)
     cursor = _driver_cursor(connection, statement, parameters, many)
@@ -187,32 +187,36 @@ def begin_with(
     connection: Connection,
     statement: str,
     parameters: Sequence[Any] = (),
-    then: tuple[str, Sequence[Any]] | None = None,
-) -> list[Any]:
-    """PostgreSQL: ``BEGIN`` then ``statement`` (then the query ``then``, its statement
-    and parameters: a fresh snapshot, taken after ``statement`` has run), in one round
-    trip; the rows of ``then``. The connection must be in ``AUTOCOMMIT``
-    (``execution_options(isolation_level="AUTOCOMMIT")``, which the pool undoes when it
-    takes the connection back): psycopg then leaves the transaction to us, where it
-    otherwise sends its own ``BEGIN`` first and waits for its answer (also in a
+    then: Sequence[tuple[str, Sequence[Any]]] = (),
+) -> list[list[Any]]:
+    """PostgreSQL: ``BEGIN`` then ``statement`` (then the queries ``then``, each its
+    statement and parameters: fresh snapshots, taken after ``statement`` has run), in one
+    round trip; the rows of each query of ``then``. The connection must be in
+    ``AUTOCOMMIT`` (``execution_options(isolation_level="AUTOCOMMIT")``, which the pool
+    undoes when it takes the connection back): psycopg then leaves the transaction to us,
+    where it otherwise sends its own ``BEGIN`` first and waits for its answer (also in a
     pipeline). SQLAlchemy's commit and rollback still end the transaction (psycopg sends
     them while one is open). Errors are raised as :func:`driver_execute` raises them."""
     cursor = _driver_cursor(connection, statement, parameters, False)
-    query = cursor.connection.cursor() if then is not None else None
+    # a cursor keeps only its last statement's rows: one per query (each announced to
+    # the listeners as its statement)
+    queries: list[Any] = []
     try:
+        for query_statement, query_parameters in then:
+            queries.append(_driver_cursor(connection, query_statement, query_parameters, False))
         if not cursor.connection.autocommit:
             raise ValueError("begin_with needs a connection in AUTOCOMMIT")
         with cursor.connection.pipeline():
             cursor.execute("BEGIN")
             cursor.execute(statement, parameters)
-            if query is not None and then is not None:
-                query.execute(*then)
-        return [] if query is None else list(query.fetchall())
+            for query, (query_statement, query_parameters) in zip(queries, then, strict=True):
+                query.execute(query_statement, query_parameters)
+        return [list(query.fetchall()) for query in queries]
     except connection.dialect.loaded_dbapi.Error as error:
         raise _wrapped(connection, statement, parameters, error) from error
     finally:
         cursor.close()
-        if query is not None:
+        for query in queries:
             query.close()
 
 
