@@ -342,14 +342,8 @@ def test_a_rebuild_leaves_the_read_models_table_as_migrated(
     check_rebuild(database)  # and again, over the rebuilt table
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_sqlites_rebuild_fills_the_table_with_its_indexes_made(
-    database: Database, tmp_path: Path
-) -> None:
-    """On SQLite the rows go into the indexed table (each index takes them as they come)
-    rather than into a bare one indexed afterwards (a sort of every row)."""
-    lines = generated_log_bytes(months=1, scale=0.05).splitlines()
-    import_log(database, lines, tmp_path, "log.jsonl")
+def traced_rebuild(database: Database) -> list[str]:
+    """The statements a rebuild on SQLite runs, as SQLite traces them."""
     statements: list[str] = []
     with database.store.writing() as writer:
         driver = writer.connection.connection.driver_connection
@@ -358,6 +352,18 @@ def test_sqlites_rebuild_fills_the_table_with_its_indexes_made(
             rebuild_within(writer)
         finally:
             driver.set_trace_callback(None)  # type: ignore[union-attr]
+    return statements
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_sqlites_rebuild_fills_the_table_with_its_indexes_made(
+    database: Database, tmp_path: Path
+) -> None:
+    """On SQLite the rows go into the indexed table (each index takes them as they come)
+    rather than into a bare one indexed afterwards (a sort of every row)."""
+    lines = generated_log_bytes(months=1, scale=0.05).splitlines()
+    import_log(database, lines, tmp_path, "log.jsonl")
+    statements = traced_rebuild(database)
     creating = [i for i, s in enumerate(statements) if s.lstrip().upper().startswith("CREATE")]
     inserting = [i for i, s in enumerate(statements) if " INTO READ_MODELS " in s.upper()]
     indexed = [s for s in statements if s.upper().startswith("CREATE INDEX")]
@@ -374,14 +380,7 @@ def test_sqlites_rebuild_inserts_many_rows_a_statement_with_no_statement_journal
     events 3.3 GB written to a temporary file, a quarter of writing the rows)."""
     lines = generated_log_bytes(months=1, scale=0.05).splitlines()
     import_log(database, lines, tmp_path, "log.jsonl")
-    statements: list[str] = []
-    with database.store.writing() as writer:
-        driver = writer.connection.connection.driver_connection
-        driver.set_trace_callback(statements.append)  # type: ignore[union-attr]
-        try:
-            rebuild_within(writer)
-        finally:
-            driver.set_trace_callback(None)  # type: ignore[union-attr]
+    statements = traced_rebuild(database)
     inserts = [s for s in statements if " INTO read_models " in s]
     many = [s for s in inserts if s.count("), (") == ROWS_PER_INSERT - 1]
     assert many and all(s.startswith("INSERT OR FAIL INTO read_models ") for s in many)
