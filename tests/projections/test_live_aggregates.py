@@ -5,7 +5,8 @@ microseconds equal the exact rounding; each group's values come back from SQL co
 and ascending; and the live gaps query (the gap rows kept in the read models) equals the
 replay for every presenting site, pathway and period, on SQLite and PostgreSQL —
 including a case discussed twice with an item missing at both discussions, and a
-transfer and chase recorded after its discussion."""
+transfer and chase recorded after its discussion — its rows read back from their
+payloads as validating them makes them."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ from coord.demo.network import load_network
 from coord.events import Event, encode_event
 from coord.events.types import CaseListed
 from coord.projections.live import local_months, ranked_together, utc_bounds
-from coord.reports import Period, compute_gaps
+from coord.reports import GapRow, Period, compute_gaps
+from coord.reports.gaps import gap_rows_of_payloads
 from coord.reports.stats import duration, ranked, whole_duration
 from coord.store import aggregates
 from coord.store.schema import read_models
@@ -328,3 +330,26 @@ def test_postgresql_hashes_a_reports_groups_and_sorts_each_groups_values(
         assert arrays and all(values == sorted(values) for values in arrays)
         compared += sum(len(values) for values in arrays)
     assert compared > 50
+
+
+def test_the_gap_rows_read_back_are_those_validation_makes(network: Database) -> None:
+    """The live gaps query makes its rows from the read models' payloads without
+    validating them again: every stored gap row of a generated log comes back as
+    validating its payload makes it - equal, the same fields set, each value of the
+    same type (instants in the same zone, decimals with the same digits)."""
+    with network.engine.connect() as connection:
+        payloads = aggregates.gap_payloads(
+            connection, datetime(2000, 1, 1, tzinfo=UTC), AFTER_EVERYTHING
+        )
+    validated = [GapRow.model_validate_json(orjson.dumps(p)) for p in payloads]
+    read = gap_rows_of_payloads(payloads)
+    assert len(read) == len(validated) > 20
+    for row, expected in zip(read, validated, strict=True):
+        assert type(row) is GapRow and row == expected
+        assert row.model_fields_set == expected.model_fields_set == set(GapRow.model_fields)
+        for name in GapRow.model_fields:
+            value, wanted = getattr(row, name), getattr(expected, name)
+            assert type(value) is type(wanted) and str(value) == str(wanted), name
+            if isinstance(value, datetime):
+                assert value.tzinfo is wanted.tzinfo, name
+        assert row.model_dump(mode="json") == expected.model_dump(mode="json")

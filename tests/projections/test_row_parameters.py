@@ -21,7 +21,7 @@ from coord.projections.codec import payload_json, to_payload
 from coord.projections.rows import figures_of, record_rows, rows_of
 from coord.reports import derive_facts
 from coord.reports.facts import Facts
-from coord.reports.gaps import gap_rows_of_json
+from coord.reports.gaps import gap_rows_of_payloads
 from coord.reports.records import Meeting, Referral, Transfer
 from coord.store.bulk_rows import COPY_FROM, ROWS_PER_INSERT, _sqlite_at, write_rows
 from coord.store.engine import create_engine_for
@@ -50,8 +50,8 @@ def check_parameters(facts: Facts) -> set[str]:
         assert orjson.loads(payload) == row.payload
         assert dict(zip(names, figures, strict=True)) == row.figures
         assert list(row.figures) == list(names)
-        if kind == "gap":  # validated, the payload is the row again, decimals exactly
-            (read,) = gap_rows_of_json(f"[{payload}]")
+        if kind == "gap":  # read back, the payload is the row again, decimals exactly
+            (read,) = gap_rows_of_payloads([orjson.loads(payload)])
             assert read == record and str(read.hours_late) == str(record.hours_late)
     return {row.kind for row in expected}
 

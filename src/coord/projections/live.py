@@ -27,7 +27,7 @@ from coord.reports import (
     referrals,
     transfers,
 )
-from coord.reports.gaps import gap_rows_of_json, gaps_report
+from coord.reports.gaps import gap_rows_of_payloads, gaps_report
 from coord.reports.model import check_by, from_tallies
 from coord.reports.records import (
     Deferral,
@@ -289,5 +289,5 @@ def live_gaps(
     replay makes it, when its case last changed), read in the report's order."""
     start, end = utc_bounds(period, time_zone)
     payloads = gap_payloads(connection, start, end, presenting_site=site, pathway=pathway)
-    rows = gap_rows_of_json(payloads)
+    rows = gap_rows_of_payloads(payloads)
     return gaps_report(rows, period, site=site, pathway=pathway, in_order=True)
