@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -11,7 +16,7 @@ from coord.tui.app import CoordApp
 
 from .conftest import settle, type_text
 
-__all__ = ["cell_text", "move_to", "settle", "table_keys", "type_text"]
+__all__ = ["cell_text", "held_back", "move_to", "settle", "table_keys", "type_text"]
 
 
 def table_keys(app: CoordApp, selector: str) -> list[str]:
@@ -34,3 +39,24 @@ async def move_to(pilot: Pilot[Any], selector: str, row_key: str) -> None:
     await pilot.press(*(["up"] * table.cursor_row), *(["down"] * target))
     await pilot.pause()
     assert table.cursor_row == target
+
+
+@contextmanager
+def held_back(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, name: str
+) -> Iterator[Callable[[], None]]:
+    """Hold back ``module.name`` (a query a screen runs in a worker) until the block
+    ends or the function it gives is called, so a test can see the screen before its
+    data arrives. Do not settle while it is held: settling waits for that worker."""
+    arrived = threading.Event()
+    query = getattr(module, name)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        arrived.wait(timeout=30)
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+    try:
+        yield arrived.set
+    finally:
+        arrived.set()

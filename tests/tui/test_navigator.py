@@ -7,16 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.widgets import DataTable
 
-from coord.app.handovers import BoardPage, load_board
+from coord.app.handovers import BoardPage
 from coord.events.types import (
     HandoverAcknowledged,
     HandoverCompleted,
@@ -35,7 +33,7 @@ from coord.tui.navigator import (
 )
 from coord.tui.workspace import Workspace
 
-from .b_helpers import cell_text, move_to, settle, table_keys, type_text
+from .b_helpers import cell_text, held_back, move_to, settle, table_keys, type_text
 from .conftest import ACTOR, NOW, AppFactory, events_since, record_all, workers_done
 
 NEW = HandoverInitiated(
@@ -231,16 +229,9 @@ async def test_headings_show_while_the_board_loads(
 ) -> None:
     """Every tab's table has its headings before the board's first page arrives (a slow
     query showed headless tables under "loading…")."""
-    arrived = threading.Event()
-
-    def slow_board(*args: Any, **kwargs: Any) -> tuple[Any, BoardPage]:
-        arrived.wait(timeout=30)
-        return load_board(*args, **kwargs)
-
-    monkeypatch.setattr(navigator_module, "load_board", slow_board)
     app = make_app(workspace, mode="navigator")
-    async with app.run_test(size=(120, 40)) as pilot:
-        try:
+    with held_back(monkeypatch, navigator_module, "load_board") as release:
+        async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, NavigatorScreen) and screen.view is None
@@ -248,7 +239,6 @@ async def test_headings_show_while_the_board_loads(
                 table = screen.query_one(f"#table-{name}", DataTable)
                 expected = TRANSFER_COLUMNS if name == TRANSFERS else HANDOVER_COLUMNS
                 assert [str(c.label) for c in table.columns.values()] == [h for _, h in expected]
-        finally:
-            arrived.set()
-        await settle(pilot)
-        assert screen.view is not None
+            release()
+            await settle(pilot)
+            assert screen.view is not None

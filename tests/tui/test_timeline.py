@@ -4,15 +4,12 @@ written, the rule's message shown), and paging."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from rich.text import Text
 from textual.widgets import DataTable, Static
 
-from coord.app.timeline import TimelinePage, timeline_page
 from coord.events.envelope import Actor
 from coord.events.types import EventRetracted
 from coord.tui import timeline as timeline_module
@@ -20,7 +17,7 @@ from coord.tui.forms import FormScreen
 from coord.tui.timeline import COLUMNS, TimelineScreen
 from coord.tui.workspace import Workspace
 
-from .b_helpers import move_to, settle, table_keys, type_text
+from .b_helpers import held_back, move_to, settle, table_keys, type_text
 from .conftest import ACTOR, AppFactory, events_since
 
 PATIENT = "PT00025"
@@ -162,27 +159,18 @@ async def test_headings_show_while_the_timeline_loads(
 ) -> None:
     """The timeline's headings are there before its first page arrives (a slow query
     showed a headless table under "loading…")."""
-    arrived = threading.Event()
-
-    def slow_page(*args: Any, **kwargs: Any) -> TimelinePage:
-        arrived.wait(timeout=30)
-        return timeline_page(*args, **kwargs)
-
-    monkeypatch.setattr(timeline_module, "timeline_page", slow_page)
     app = make_app(workspace, mode="navigator")
     async with app.run_test(size=(120, 40)) as pilot:
-        try:
-            await pilot.press("p")
-            await settle(pilot)
-            await type_text(pilot, PATIENT)
-            await pilot.press("enter")  # the page is held back: no settling
+        await pilot.press("p")
+        await settle(pilot)
+        await type_text(pilot, PATIENT)
+        with held_back(monkeypatch, timeline_module, "timeline_page"):
+            await pilot.press("enter")
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, TimelineScreen) and screen.page is None
             table = screen.query_one("#timeline", DataTable)
             assert [str(c.label) for c in table.columns.values()] == [h for _, h in COLUMNS]
             assert str(screen.query_one("#timeline-status", Static).render()) == "loading…"
-        finally:
-            arrived.set()
         await settle(pilot)
         assert screen.page is not None and table.row_count > 0
