@@ -16,7 +16,15 @@ from coord.tui.app import CoordApp
 
 from .conftest import settle, type_text
 
-__all__ = ["cell_text", "held_back", "move_to", "settle", "table_keys", "type_text"]
+__all__ = [
+    "cell_text",
+    "held_back",
+    "lines_painted_early",
+    "move_to",
+    "settle",
+    "table_keys",
+    "type_text",
+]
 
 
 def table_keys(app: CoordApp, selector: str) -> list[str]:
@@ -28,6 +36,15 @@ def table_keys(app: CoordApp, selector: str) -> list[str]:
 def cell_text(app: CoordApp, selector: str, row_key: str, column: int) -> str:
     table = app.screen.query_one(selector, DataTable)
     return str(table.get_row(row_key)[column])
+
+
+async def lines_painted_early(pilot: Pilot[Any], table: DataTable[Any]) -> list[str]:
+    """The lines of ``table`` as shown once the app is idle, after painting it first
+    before it is idle (as the screen does right after filling it): a row painted before
+    Textual measured the cells used to stay cached at the old column widths."""
+    table.render_lines(table.region.reset_offset)
+    await settle(pilot)
+    return [strip.text for strip in table.render_lines(table.region.reset_offset)]
 
 
 async def move_to(pilot: Pilot[Any], selector: str, row_key: str) -> None:

@@ -23,7 +23,7 @@ from coord.tui.auditor import VIEWS, AuditorScreen
 from coord.tui.timeline import TimelineScreen
 from coord.tui.workspace import Workspace
 
-from .b_helpers import move_to, settle, table_keys, type_text
+from .b_helpers import lines_painted_early, move_to, settle, table_keys, type_text
 from .conftest import NOW, AppFactory, record_all
 
 
@@ -288,7 +288,5 @@ async def test_rows_painted_before_the_table_measures_them_show_in_full(
         assert isinstance(screen, AuditorScreen) and screen.result is not None
         table = screen.query_one("#auditor-table", DataTable)
         screen._fill_table(screen.result.answer)  # as a refresh fills it again
-        table.render_lines(table.region.reset_offset)  # painted before it is idle
-        await settle(pilot)
-        lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]
+        lines = await lines_painted_early(pilot, table)
         assert any(line.split()[:1] == ["total"] for line in lines), lines

@@ -33,7 +33,15 @@ from coord.tui.navigator import (
 )
 from coord.tui.workspace import Workspace
 
-from .b_helpers import cell_text, held_back, move_to, settle, table_keys, type_text
+from .b_helpers import (
+    cell_text,
+    held_back,
+    lines_painted_early,
+    move_to,
+    settle,
+    table_keys,
+    type_text,
+)
 from .conftest import ACTOR, NOW, AppFactory, events_since, record_all, workers_done
 
 NEW = HandoverInitiated(
@@ -218,9 +226,7 @@ async def test_rows_painted_before_the_table_measures_them_show_in_full(
         longer = replace(page.handovers[0], patient_id="PT-A-MUCH-LONGER-ID-0001")
         screen.show(replace(screen.view, page=replace(page, handovers=(longer,))))
         table = screen.query_one("#table-awaiting", DataTable)
-        table.render_lines(table.region.reset_offset)  # painted before it is idle
-        await settle(pilot)
-        lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]
+        lines = await lines_painted_early(pilot, table)
         assert any("PT-A-MUCH-LONGER-ID-0001" in line for line in lines), lines
 
 

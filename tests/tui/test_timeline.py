@@ -17,7 +17,7 @@ from coord.tui.forms import FormScreen
 from coord.tui.timeline import COLUMNS, TimelineScreen
 from coord.tui.workspace import Workspace
 
-from .b_helpers import held_back, move_to, settle, table_keys, type_text
+from .b_helpers import held_back, lines_painted_early, move_to, settle, table_keys, type_text
 from .conftest import ACTOR, AppFactory, events_since
 
 PATIENT = "PT00025"
@@ -148,9 +148,7 @@ async def test_rows_painted_before_the_table_measures_them_show_in_full(
         entry = replace(first, event=replace(first.event, actor=actor))
         screen.show(replace(screen.page, entries=(entry,)))
         table = screen.query_one("#timeline", DataTable)
-        table.render_lines(table.region.reset_offset)  # painted before it is idle
-        await settle(pilot)
-        lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]
+        lines = await lines_painted_early(pilot, table)
         assert any("a.much.longer.user.name" in line for line in lines), lines
 
 
