@@ -123,6 +123,14 @@ class StoreBusy(Exception):
     """Another writer held the log for longer than the lock timeout."""
 
 
+def _forget_least_recent(used: dict[Any, Any], count: int) -> None:
+    """Forget the ``count`` least recently used entries of ``used``, a dict whose entries
+    are put back last when used (so its first are the least recent). Callers forget a
+    quarter of their bound more than they must, so that this is seldom done."""
+    for key in list(islice(used, count)):
+        del used[key]
+
+
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -444,11 +452,11 @@ class Writer(LogSession):
         self._streams: dict[str, list[Event]] = {}
         self._referrers: dict[str, list[Referrer]] = {}
         self._time_zone: ZoneInfo | None = None
-        #: the store's kept views, until the head is read: then kept only if it is theirs
-        #: (and until this unit of work appends, which they do not hold)
+        #: stream views holding the log as this unit of work sees it: the store's kept
+        #: views, until the head is read (then only if it is theirs) and until this unit
+        #: of work appends (which they do not hold); then those given to keep_views.
+        #: What the store keeps after it (:meth:`views_to_keep`)
         self._kept = kept
-        #: what the store keeps after this unit of work (:meth:`views_to_keep`)
-        self._keeping = kept
         self._appended = False
         #: the rows of the prefetch's first query, sent with the lock (:meth:`read_ahead`)
         self._ahead: tuple[tuple[str, tuple[Any, ...]], list[Any]] | None = None
@@ -561,9 +569,7 @@ class Writer(LogSession):
         if event is None:
             event = decode_row(_event_row(row, self._postgresql))
             if len(decoded) >= DECODED_EVENTS:
-                # the least recently used quarter (seldom done)
-                for stale in list(islice(decoded, DECODED_EVENTS // 4)):
-                    decoded.pop(stale, None)
+                _forget_least_recent(decoded, DECODED_EVENTS // 4)
         decoded[digest] = event
         return event
 
@@ -642,7 +648,7 @@ class Writer(LogSession):
         self._head = head
         kept = self._kept
         if kept is not None and kept.head != head[:2]:
-            self._kept = self._keeping = None
+            self._kept = None
 
     def kept_views(self) -> dict[str, StreamView]:
         """The stream views the store kept from its last unit of work, if they hold the
@@ -660,10 +666,8 @@ class Writer(LogSession):
         position, digest, _ = self._load_head()
         excess = len(views) - KEPT_STREAMS
         if excess > 0:
-            # the least recently used, and a quarter more so that this is seldom done
-            for stream in list(islice(views, excess + KEPT_STREAMS // 4)):
-                del views[stream]
-        self._keeping = KeptViews(Head(position, digest), views)
+            _forget_least_recent(views, excess + KEPT_STREAMS // 4)
+        self._kept = KeptViews(Head(position, digest), views)
 
     def views_to_keep(self, *, committed: bool) -> KeptViews | None:
         """What the store keeps once this unit of work has ended: the views given to
@@ -672,7 +676,7 @@ class Writer(LogSession):
         rolled back."""
         if not committed and self._appended:
             return None
-        return self._keeping
+        return self._kept
 
     def head(self) -> Head | None:
         position, digest, _ = self._load_head()
@@ -733,7 +737,7 @@ class Writer(LogSession):
         position, prev_hash, last_recorded = self._load_head()
         versions = self._load_versions(r.stream for r in records)
         # the views kept hold the log before this append only
-        self._kept = self._keeping = None
+        self._kept = None
         self._appended = True
         postgresql = self._postgresql
         event_rows: list[tuple[Any, ...]] = []
