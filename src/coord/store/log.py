@@ -51,7 +51,7 @@ from coord.store.engine import (
 )
 from coord.store.readmodels import keep_time_zone_read, network_time_zone, time_zone_read
 from coord.store.rows import StoredEvent, decode_row, iter_rows, stored_event
-from coord.store.schema import event_references, events
+from coord.store.schema import TIME_ZONE_KEY, event_references, events
 from coord.store.wal_checkpoints import WalCheckpointer
 
 __all__ = [
@@ -238,8 +238,8 @@ class Reader(LogSession):
     """A read-only view of the log (one snapshot on PostgreSQL: REPEATABLE READ)."""
 
 
-#: How :meth:`Writer.prefetch`'s query found a row.
-_BY_ID, _BY_STREAM, _HEAD = 0, 1, 2
+#: How :meth:`Writer.prefetch`'s query found a row (:data:`_TIME_ZONE`: SQLite only).
+_BY_ID, _BY_STREAM, _HEAD, _TIME_ZONE = 0, 1, 2, 3
 
 
 def _referrers_query() -> Select[Any]:
@@ -317,7 +317,10 @@ _SQLITE_COLUMNS = (
 
 def _sqlite_wanted(ids: str, streams: str, head: bool) -> str:
     """The SQLite query of :meth:`Writer._read_events` whose ids are ``IN (ids)`` and
-    streams ``IN (streams)`` (the head of the log too, when ``head``)."""
+    streams ``IN (streams)``; when ``head``, the head of the log too, and the network's
+    time zone as stored (its value where an event's id goes; no row when none is
+    stored): read with the unit of work's first query rather than in a statement of its
+    own (as PostgreSQL reads it with the lock), one statement fewer a command."""
     wanted = (
         f"SELECT {_BY_ID} AS found_by, {_SQLITE_COLUMNS} FROM events WHERE event_id IN ({ids})"
         f" UNION ALL SELECT {_BY_STREAM} AS found_by, {_SQLITE_COLUMNS} FROM events"
@@ -327,6 +330,8 @@ def _sqlite_wanted(ids: str, streams: str, head: bool) -> str:
         wanted += (
             f" UNION ALL SELECT * FROM (SELECT {_HEAD}, {_SQLITE_COLUMNS}"
             " FROM events ORDER BY position DESC LIMIT 1)"
+            f" UNION ALL SELECT {_TIME_ZONE}, NULL, value{', NULL' * 9} FROM settings"
+            f" WHERE \"key\" = '{TIME_ZONE_KEY}'"
         )
     return f"{wanted} ORDER BY found_by, position"
 
@@ -463,9 +468,10 @@ class Writer(LogSession):
 
     def time_zone(self) -> ZoneInfo:
         """The network's time zone as stored, read once in this unit of work (with its
-        lock, on PostgreSQL in the lock's round trip): ``coord init --tz`` changes it only
-        holding the same lock, so the rules' local dates and the read models' day counts
-        of this unit of work take the same zone, whatever another process changed before."""
+        lock; on PostgreSQL in the lock's round trip, on SQLite with the prefetch's first
+        query): ``coord init --tz`` changes it only holding the same lock, so the rules'
+        local dates and the read models' day counts of this unit of work take the same
+        zone, whatever another process changed before."""
         if self._time_zone is None:
             self._time_zone = network_time_zone(self.connection)
         return self._time_zone
@@ -538,6 +544,7 @@ class Writer(LogSession):
         found = self._found
         wanted = self._streams
         head: Sequence[Any] | None = None
+        zone: list[tuple[Any]] = []
         # rows of found_by and the columns of _SQLITE_COLUMNS (PostgreSQL: and prev_hash
         # before the hash, last), read by index: most are never converted (their events
         # are in the store's decoded events already, by hash)
@@ -552,9 +559,13 @@ class Writer(LogSession):
                 versions[stream] = row[4]
                 if found.get(row[2]) is not None:
                     found[row[2]] = StoredRef(stream, event)
-            else:
+            elif found_by == _HEAD:
                 head = row
+            else:
+                zone = [(row[2],)]
         if self._head is None:
+            if not self._postgresql:  # read with the head (see _sqlite_wanted)
+                keep_time_zone_read(self._conn, zone)
             if head is None:
                 self._read_head((0, GENESIS_HASH, None))
             else:
@@ -1095,7 +1106,7 @@ class EventStore:
                         self._kept_views = views
                 if postgresql:
                     pending_writes(connection, False)
-                    keep_time_zone_read(connection, None)
+                keep_time_zone_read(connection, None)
             if checkpointer is not None:
                 # the connection holds no transaction now: the checkpointer may finish
                 # its thread's checkpoint on it, before this thread's next BEGIN
