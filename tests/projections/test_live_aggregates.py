@@ -274,6 +274,20 @@ def test_the_gaps_query_leaves_the_garbage_collector_as_it_found_it(
         (gc.enable if was else gc.disable)()
 
 
+def test_the_gap_rows_are_left_to_the_oldest_generation_untraversed(network: Database) -> None:
+    """What the gaps query made while the collector was paused is moved to the oldest
+    generation, not left young for the next collection to traverse all of it (a year's
+    rows at 913k events: 10-18 ms of CPU, finding nothing)."""
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        rows = build_gaps(network.store, network.time_zone, LONDON_PERIOD).rows
+        oldest = {id(o) for o in gc.get_objects(generation=2)}
+        assert rows and all(id(row) in oldest for row in rows)
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def _report_statements(database: Database, name: str) -> list[tuple[str, Any]]:
     """The SQL over the read models that the live report ``name`` runs, and its
     parameters (as sent to the driver)."""

@@ -15,12 +15,22 @@ from contextlib import contextmanager
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause the collector for the block, then leave it as it was found (on or off)."""
+    """Pause the collector for the block, then leave it as it was found (on or off).
+
+    What the block made is then moved to the oldest generation untraversed
+    (``gc.freeze`` and ``gc.unfreeze`` splice the lists): left young, all of it was
+    traversed by the first collection after the block (a year's gap rows at 913k events:
+    10-18 ms of 65-100 ms of CPU, finding nothing). It is still traversed by the next
+    full collection if it lives that long. Not done while something else has frozen
+    objects (unfreezing would release theirs)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if not gc.get_freeze_count():
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 

@@ -64,7 +64,12 @@ def gap_rows_of_payloads(payloads: list[dict[str, Any]]) -> list[GapRow]:
     took longer than validating): its instants read as the codec reads a record's, its
     decimal from its exact text. A year's 6,537 rows at a million events took 245
     million instructions decoded and validated by pydantic in one call (a Python call
-    per instant to the timestamp validator), 184 million decoded by orjson and made so."""
+    per instant to the timestamp validator), 184 million decoded by orjson and made so.
+
+    Each payload given becomes its row's ``__dict__``, its instants and decimal parsed in
+    place: the payloads are decoded for this alone (by
+    :func:`coord.store.aggregates.gap_payloads`) and not used again, and copying each
+    first would add 9.5 million instructions (10 %) to those 6,537 rows."""
     parse, new, set_ = datetime.fromisoformat, object.__new__, object.__setattr__
     rows = []
     for payload in payloads:
