@@ -145,6 +145,14 @@ def test_the_fast_parse_reads_a_generated_log_as_the_strict_parser_does() -> Non
         assert outcome(parse_line, line) == outcome(parse_line_strictly, line)
 
 
+#: an ordinary line, as coord writes it
+PLAIN_LINE = (
+    '{"event_id":"29b972ee-26c0-4fb9-9144-a1cd1aabe0ac","type":"SiteRegistered",'
+    '"occurred_at":"2025-11-01T07:00:00Z","actor":{"user":"u","site":"S01"},'
+    '"data":{"site_id":"S01","name":"St Aldric\'s","specialist_for":["prostate"]}}'
+)
+
+
 def test_the_fast_parse_answers_plain_lines_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """The point of the fast path: an ordinary line never reaches the strict parser."""
     from coord.interop import jsonl
@@ -153,11 +161,7 @@ def test_the_fast_parse_answers_plain_lines_itself(monkeypatch: pytest.MonkeyPat
         raise AssertionError("the strict parser was used")
 
     monkeypatch.setattr(jsonl, "parse_line_strictly", strict)
-    line = (
-        '{"event_id":"29b972ee-26c0-4fb9-9144-a1cd1aabe0ac","type":"SiteRegistered",'
-        '"occurred_at":"2025-11-01T07:00:00Z","actor":{"user":"u","site":"S01"},'
-        '"data":{"site_id":"S01","name":"St Aldric\'s","specialist_for":["prostate"]}}'
-    )
+    line = PLAIN_LINE
     assert parse_line(line)["data"]["specialist_for"] == ["prostate"]
     assert parse_line(json.dumps(json.loads(line)))["type"] == "SiteRegistered"
 
@@ -183,25 +187,21 @@ def test_a_line_as_orjson_writes_it_is_read_as_the_strict_parser_reads_it(
     little deeper or not."""
     try:
         text = orjson.dumps({"n": [[[]]] * brackets, **plain(value)}).decode()
-    except (TypeError, orjson.JSONEncodeError):  # NaN is written as null; huge integers
+    except orjson.JSONEncodeError:  # an integer over 64 bits
         return
     assert outcome(parse_line, text) == outcome(parse_line_strictly, text)
 
 
 def test_a_line_as_orjson_writes_it_is_not_counted(monkeypatch: pytest.MonkeyPatch) -> None:
     """The quicker check of an ordinary line: orjson writes it back as it is, so its keys
-    and strings are not counted against the text (5 % of a 102k import's time)."""
+    and strings are not counted against the text (29.7k -> 24.7k instructions a line)."""
     from coord.interop import jsonl
 
     def counted(*args: object, **kwargs: object) -> int:
         raise AssertionError("the keys were counted")
 
     monkeypatch.setattr(jsonl, "_count_in", counted)
-    line = (
-        '{"event_id":"29b972ee-26c0-4fb9-9144-a1cd1aabe0ac","type":"SiteRegistered",'
-        '"occurred_at":"2025-11-01T07:00:00Z","actor":{"user":"u","site":"S01"},'
-        '"data":{"site_id":"S01","name":"St Aldric\'s","specialist_for":["prostate"]}}'
-    )
+    line = PLAIN_LINE
     assert parse_line(line)["data"]["specialist_for"] == ["prostate"]
     with pytest.raises(AssertionError, match="counted"):  # any other form is counted
         parse_line(json.dumps(json.loads(line)))

@@ -160,8 +160,8 @@ def _written_back(value: dict[str, Any], text: str) -> bool:
     shortest form of the value read (an integer orjson read as a float is written back
     otherwise), which Python's parser reads as the same value, and with at most
     :data:`_FAST_BRACKETS` brackets it is not nested too deeply for that parser. Cheaper
-    than counting the keys and strings (:func:`_count_in`: 5 % of the import of 102k
-    events)."""
+    than counting the keys and strings (:func:`_count_in`): parsing a line of the 15k
+    log took 29.7k instructions, 24.7k now (callgrind)."""
     return (
         text.count("{") + text.count("[") <= _FAST_BRACKETS  # first: orjson writes 255 deep
         and orjson.dumps(value) == text.encode()
