@@ -167,10 +167,9 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
     if fields is None:
         fields = _validated_envelope(raw)
     event_id, type_name, version, occurred_at, recorded_at, actor, raw_data, times = fields
-    model = registry.latest(type_name)
-    if model is None:
+    if type_name not in registry:
         raise InvalidEvent(f"unknown event type {type_name!r}; see the SPEC §4 for the types")
-    latest = model.VERSION
+    latest = registry.latest_version(type_name)
     if version > latest:
         raise InvalidEvent(
             f"schema_version {version} of {type_name} was written by a newer coord "
@@ -178,12 +177,12 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
         )
     if version < 1 or (version != latest and not registry.has_version(type_name, version)):
         raise InvalidEvent(f"schema_version {version} of {type_name} does not exist")
+    written = _validate_data(registry.model(type_name, version), raw_data, "data")
     if version == latest:
-        data = written = _validate_data(model, raw_data, "data")
+        data = written
     else:
-        written = _validate_data(registry.model(type_name, version), raw_data, "data")
         upcast = registry.upcast(type_name, version, dict(raw_data))
-        data = _validate_data(model, _drop_nulls(upcast), "data (upcast)")
+        data = _validate_data(registry.model(type_name), _drop_nulls(upcast), "data (upcast)")
     return Event(
         event_id or str(uuid.uuid4()),
         type_name,

@@ -23,8 +23,6 @@ class Registry:
 
     def __init__(self, models: Iterable[type[EventData]] = ()) -> None:
         self._models: dict[str, dict[int, type[EventData]]] = {}
-        #: each type's latest version, looked up for every event decoded
-        self._latest: dict[str, type[EventData]] = {}
         self._upcasters: dict[tuple[str, int], Upcaster] = {}
         for model in models:
             self.register(model)
@@ -35,7 +33,6 @@ class Registry:
         if model.VERSION in versions:
             raise ValueError(f"{model.TYPE} v{model.VERSION} is already registered")
         versions[model.VERSION] = model
-        self._latest[model.TYPE] = versions[max(versions)]
 
     def add_upcaster(self, type_name: str, from_version: int, upcaster: Upcaster) -> None:
         """Register the function that turns ``from_version`` data into ``from_version + 1``."""
@@ -44,7 +41,6 @@ class Registry:
     def copy(self) -> Registry:
         clone = Registry()
         clone._models = {name: dict(v) for name, v in self._models.items()}
-        clone._latest = dict(self._latest)
         clone._upcasters = dict(self._upcasters)
         return clone
 
@@ -55,19 +51,11 @@ class Registry:
         return sorted(self._models)
 
     def latest_version(self, type_name: str) -> int:
-        return self.model(type_name).VERSION
-
-    def latest(self, type_name: str) -> type[EventData] | None:
-        """The latest version's model of a type; None for an unknown type."""
-        return self._latest.get(type_name)
+        return max(self._versions(type_name))
 
     def model(self, type_name: str, version: int | None = None) -> type[EventData]:
-        if version is None:
-            latest = self._latest.get(type_name)
-            if latest is None:
-                raise UnknownEventType(type_name)
-            return latest
-        return self._versions(type_name)[version]
+        versions = self._versions(type_name)
+        return versions[max(versions) if version is None else version]
 
     def has_version(self, type_name: str, version: int) -> bool:
         return version in self._versions(type_name)
