@@ -25,7 +25,7 @@ from coord.events.envelope import (
     _validated_envelope,
     timestamp_text,
 )
-from coord.events.fields import storable, timestamp
+from coord.events.fields import storable, timestamp, timestamp_as_written
 from coord.events.timestamps import parse_timestamp
 from coord.events.types import ALL_TYPES
 from event_strategies import raw_event
@@ -116,7 +116,13 @@ def raw_events(draw: st.DrawFn) -> object:
 def test_the_plain_envelope_is_the_models_or_none(raw: object) -> None:
     plain = _plain_envelope(raw)
     if plain is not None:
-        assert envelope_of(raw) == ("valid", plain)
+        kind, validated = envelope_of(raw)
+        assert (kind, validated[:-1]) == ("valid", plain[:-1])
+        # the texts kept (the model keeps none) are the ones coord would write
+        occurred, recorded = plain[3], plain[4]
+        occurred_text, recorded_text = plain[-1]
+        assert occurred_text in (None, format_timestamp(occurred))
+        assert recorded_text is None or recorded_text == format_timestamp(recorded)
 
 
 def test_the_plain_envelope_takes_a_plain_event() -> None:
@@ -164,6 +170,51 @@ def test_timestamp_parses_as_parse_timestamp(text: str) -> None:
 @example(at=datetime(2025, 1, 1, 0, 0, 0, 1, tzinfo=UTC))
 def test_timestamp_text_writes_as_format_timestamp(at: datetime) -> None:
     assert timestamp_text(at) == format_timestamp(at)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    at=st.datetimes(timezones=st.just(UTC)),
+    form=st.sampled_from(["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%d %H:%M:%SZ"]),
+)
+@example(at=datetime(999, 12, 31, 23, 0, tzinfo=UTC), form="%Y-%m-%dT%H:%M:%SZ")
+@example(at=datetime(2025, 1, 1, 0, 0, 0, 0, tzinfo=UTC), form="%Y-%m-%dT%H:%M:%S.%fZ")
+def test_a_timestamp_is_kept_as_written_only_when_coord_writes_it_so(
+    at: datetime, form: str
+) -> None:
+    """An event keeps the text of its instants (``written_times``) to store it as given:
+    only when it is the text coord would write, so the stored bytes and hashes are the
+    same as when the instant is written again."""
+    text = f"{at.year:04d}" + at.strftime(form)[len(str(at.year)) :]
+    for written in (text, *TIMESTAMPS):
+        try:
+            parsed, kept = timestamp_as_written(written)
+        except ValueError:
+            continue
+        assert parsed == timestamp(written)
+        assert kept is None or kept == format_timestamp(parsed)
+    assert timestamp_as_written("2025-03-02T10:00:00Z")[1] == "2025-03-02T10:00:00Z"
+    assert timestamp_as_written("2025-03-02T10:00:00.000000Z")[1] is None  # written without
+    assert timestamp_as_written("0999-03-02T10:00:00Z")[1] is None  # written as 999-...
+
+
+def test_an_event_is_exported_as_when_its_instants_are_written_again() -> None:
+    """The texts kept change neither the export form nor equality; a recorded time set by
+    the store drops the recorded text given."""
+    for raw in (
+        VALID,
+        {**VALID, "recorded_at": "2025-03-02T10:05:00.000000Z"},
+        {**VALID, "occurred_at": "2025-03-02T11:00:00+01:00"},
+    ):
+        event = decode_event(raw)
+        again = replace(event, written_times=(None, None))
+        assert event == again
+        assert encode_event(event) == encode_event(again)
+    event = decode_event(VALID)
+    assert event.written_times == ("2025-03-02T10:00:00Z", "2025-03-02T10:05:00.250000Z")
+    later = event.recorded(datetime(2025, 3, 2, 11, 0, tzinfo=UTC))
+    assert encode_event(later)["recorded_at"] == "2025-03-02T11:00:00Z"
+    assert encode_event(later)["occurred_at"] == "2025-03-02T10:00:00Z"
 
 
 def _storable_before(value: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from types import NoneType, UnionType
@@ -17,7 +17,13 @@ from pydantic.fields import FieldInfo
 from pydantic.functional_validators import AfterValidator
 from pydantic.types import Strict
 
-from coord.events.fields import EventId, Timestamp, parse_event_id, storable, timestamp
+from coord.events.fields import (
+    EventId,
+    Timestamp,
+    parse_event_id,
+    storable,
+    timestamp_as_written,
+)
 from coord.events.registry import DEFAULT_REGISTRY, Registry
 from coord.events.timestamps import format_timestamp
 from coord.events.types import EventData
@@ -79,7 +85,9 @@ class Event:
 
     ``data`` is always the latest schema version of the type (upcast on read);
     ``schema_version`` and ``written_data`` are the event as it was written, which
-    is what the store keeps and exports.
+    is what the store keeps and exports. ``written_times``: the text of ``occurred_at``
+    and of ``recorded_at`` as given, when it is the text :func:`timestamp_text` writes
+    for them (None: to be written); not compared.
     """
 
     event_id: str
@@ -90,6 +98,9 @@ class Event:
     actor: Actor | None
     data: EventData
     written_data: Mapping[str, Any]
+    written_times: tuple[str | None, str | None] = field(
+        default=(None, None), compare=False, repr=False
+    )
 
     @property
     def subject(self) -> str:
@@ -118,6 +129,7 @@ class Event:
             self.actor,
             self.data,
             self.written_data,
+            (self.written_times[0], None),
         )
 
 
@@ -126,8 +138,18 @@ def _drop_nulls(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: the envelope as validated: event_id (None: to be generated), type, schema_version,
-#: occurred_at, recorded_at, actor (None when it names no one) and data (without nulls)
-_Fields = tuple[str | None, str, int, datetime, datetime | None, Actor | None, Mapping[str, Any]]
+#: occurred_at, recorded_at, actor (None when it names no one), data (without nulls) and
+#: the text of the two instants when it is the one coord writes (:data:`Event.written_times`)
+_Fields = tuple[
+    str | None,
+    str,
+    int,
+    datetime,
+    datetime | None,
+    Actor | None,
+    Mapping[str, Any],
+    tuple[str | None, str | None],
+]
 _ENVELOPE_KEYS = frozenset(ENVELOPE_FIELDS)
 _ACTOR_KEYS = frozenset(("user", "role", "site"))
 #: The actors seen (a log has few): (user, role, site) -> the Actor, None if it is empty.
@@ -144,7 +166,7 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
     fields = _plain_envelope(raw)
     if fields is None:
         fields = _validated_envelope(raw)
-    event_id, type_name, version, occurred_at, recorded_at, actor, raw_data = fields
+    event_id, type_name, version, occurred_at, recorded_at, actor, raw_data, times = fields
     if type_name not in registry:
         raise InvalidEvent(f"unknown event type {type_name!r}; see the SPEC §4 for the types")
     latest = registry.latest_version(type_name)
@@ -170,6 +192,7 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
         actor,
         data,
         _written_data(written, raw_data),
+        times,
     )
 
 
@@ -270,6 +293,7 @@ def _validated_envelope(raw: object) -> _Fields:
         envelope.recorded_at,
         actor,
         envelope.data,
+        (None, None),
     )
 
 
@@ -299,8 +323,10 @@ def _plain_envelope(raw: object) -> _Fields | None:
     try:
         if event_id is not None:
             event_id = parse_event_id(event_id)
-        occurred = timestamp(occurred_at)
-        recorded_at = None if recorded is None else timestamp(recorded)
+        occurred, occurred_text = timestamp_as_written(occurred_at)
+        recorded_at, recorded_text = (
+            (None, None) if recorded is None else timestamp_as_written(recorded)
+        )
     except ValueError:
         return None
     actor: Actor | None = None
@@ -326,6 +352,7 @@ def _plain_envelope(raw: object) -> _Fields | None:
         recorded_at,
         actor,
         data if plain else _drop_nulls(data),
+        (occurred_text, recorded_text),
     )
 
 
@@ -408,14 +435,15 @@ def new_event(
 def encode_event(event: Event) -> dict[str, Any]:
     """The canonical export form: every envelope field, timestamps in UTC with ``Z``,
     absent optional fields omitted."""
+    occurred_text, recorded_text = event.written_times
     out: dict[str, Any] = {
         "event_id": event.event_id,
         "type": event.type,
         "schema_version": event.schema_version,
-        "occurred_at": timestamp_text(event.occurred_at),
+        "occurred_at": occurred_text or timestamp_text(event.occurred_at),
     }
     if event.recorded_at is not None:
-        out["recorded_at"] = timestamp_text(event.recorded_at)
+        out["recorded_at"] = recorded_text or timestamp_text(event.recorded_at)
     if event.actor is not None:
         named = event.actor.as_json()
         if named:
@@ -439,8 +467,11 @@ def timestamp_text(at: datetime) -> str:
 
 
 def _validate_data(model: type[EventData], data: Mapping[str, Any], where: str) -> EventData:
+    """``model.model_validate(data)``, by its validator straight (what ``model_validate``
+    calls, without its keyword arguments: once for every event decoded)."""
     try:
-        return model.model_validate(data)
+        valid: EventData = model.__pydantic_validator__.validate_python(data)
+        return valid
     except ValidationError as error:
         raise InvalidEvent(describe_errors(error, prefix=where, type_name=model.TYPE)) from None
 
