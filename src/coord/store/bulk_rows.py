@@ -295,7 +295,7 @@ def _execute_prepared(
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     count = 0
     shape: FigureNames | None = None
-    plan, convert = _Plan("", None, None), None
+    plan = _Plan("", None, None)
     batch: list[tuple[Any, ...]] = []
     try:
         for names, values in rows.parameters(_sqlite_at(processors.get("at", _identity))):
@@ -305,12 +305,11 @@ def _execute_prepared(
                         count += _insert_batch(cursor, plan, batch)
                         batch = []
                     plan = _prepared_plan(dialect, table, names, in_place)
-                    convert = plan.convert
                 shape = names
             if len(batch) >= BATCH:
                 count += _insert_batch(cursor, plan, batch)
                 batch = []
-            batch.append(values if convert is None else convert(values))
+            batch.append(values if plan.convert is None else plan.convert(values))
         if batch:
             count += _insert_batch(cursor, plan, batch)
     finally:
@@ -368,8 +367,9 @@ def _prepared_plan(
     rows that may abort first copies every page it changes that was there before it into
     that journal, a temporary file past 64 KiB: a rebuild's rows, whose keys and indexes
     land on pages all over the table, copied 254 MB (102k events) and 3.3 GB (913k) into
-    it, 5.3 and 6.9 KB a row (``/proc/self/io``'s wchar; 27 November 2026). Without it, writing the rows took 0.81 s of CPU instead of
-    1.00 s at 102k events, and 11.4 s instead of 15.8 s at 913k."""
+    it, 5.3 and 6.9 KB a row (``/proc/self/io``'s wchar; 27 November 2026). Without it,
+    writing the rows took 0.81 s of CPU instead of 1.00 s at 102k events, and 11.4 s
+    instead of 15.8 s at 913k."""
     quote = dialect.identifier_preparer.quote
     reserialize = _reserialized(dialect)
     processors = _dialect_processors(dialect, table)
