@@ -71,6 +71,8 @@ def test_event_id_must_be_a_canonical_uuid(event_id: object) -> None:
         "2025-03-02",
         "2025-02-30T10:00Z",
         1740909600,
+        "0001-01-01T00:30:00+02:00",  # before year 1 in UTC (was an OverflowError)
+        "9999-12-31T23:30:00-02:00",  # after year 9999 in UTC
     ],
 )
 def test_timestamps_must_be_rfc3339_with_an_offset(stamp: object) -> None:
