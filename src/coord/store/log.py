@@ -309,10 +309,14 @@ _PG_WANTED_QUERIES = {
 #: SQLite: the same queries (no statement to compile, no column types to apply).
 #: Timestamps come as ISO text in UTC and JSON as text: :func:`_event_row` makes them
 #: what a ``select(events)`` gives.
-_SQLITE_COLUMNS = (
-    "position, event_id, stream, version, type, schema_version, occurred_at || '+00:00'"
-    " AS occurred_at, recorded_at || '+00:00' AS recorded_at, actor, data, hash"
-)
+_SQLITE_COLUMN_LIST = (
+    "position", "event_id", "stream", "version", "type", "schema_version",
+    "occurred_at || '+00:00' AS occurred_at", "recorded_at || '+00:00' AS recorded_at",
+    "actor", "data", "hash",
+)  # fmt: skip
+_SQLITE_COLUMNS = ", ".join(_SQLITE_COLUMN_LIST)
+#: the time zone's row in those columns: its value where an event's id goes (the second)
+_SQLITE_TIME_ZONE_COLUMNS = ", ".join(["NULL", "value", *["NULL"] * (len(_SQLITE_COLUMN_LIST) - 2)])
 
 
 def _sqlite_wanted(ids: str, streams: str, head: bool) -> str:
@@ -330,7 +334,7 @@ def _sqlite_wanted(ids: str, streams: str, head: bool) -> str:
         wanted += (
             f" UNION ALL SELECT * FROM (SELECT {_HEAD}, {_SQLITE_COLUMNS}"
             " FROM events ORDER BY position DESC LIMIT 1)"
-            f" UNION ALL SELECT {_TIME_ZONE}, NULL, value{', NULL' * 9} FROM settings"
+            f" UNION ALL SELECT {_TIME_ZONE}, {_SQLITE_TIME_ZONE_COLUMNS} FROM settings"
             f" WHERE \"key\" = '{TIME_ZONE_KEY}'"
         )
     return f"{wanted} ORDER BY found_by, position"
