@@ -51,7 +51,9 @@ def _in_utc(at: datetime, written: str | datetime) -> datetime:
         return at.astimezone(UTC)
     except OverflowError:
         shown = written.isoformat() if isinstance(written, datetime) else written
-        raise ValueError(f"{shown!r} is outside the years 0001 to 9999 once written in UTC") from None
+        raise ValueError(
+            f"{shown!r} is outside the years 0001 to 9999 once written in UTC"
+        ) from None
 
 
 def parse_date(value: object) -> date:
