@@ -16,6 +16,7 @@ from coord.domain.streams import (
     when,
 )
 from coord.events import Event
+from coord.events.records import builder
 from coord.events.types import HandoverInitiated
 
 _RESPONSES = {"HandoverAcknowledged": "acknowledged", "HandoverDeclined": "declined"}
@@ -30,17 +31,21 @@ class HandoverState:
     completed_at: datetime | None = None
 
 
+#: HandoverState from every field by position, built quickly (once for most events)
+_handover_state = builder(HandoverState)
+
+
 def evolve(state: HandoverState, event: Event) -> HandoverState:
     match event.type:
         case "HandoverInitiated":
             return HandoverState(initiated_at=event.occurred_at)
-        # built field by field, not by dataclasses.replace (see transfer.evolve)
+        # every field given, not dataclasses.replace (see transfer.evolve)
         case "HandoverAcknowledged" | "HandoverDeclined":
-            return HandoverState(
+            return _handover_state(
                 state.initiated_at, _RESPONSES[event.type], event.occurred_at, state.completed_at
             )
         case "HandoverCompleted":
-            return HandoverState(
+            return _handover_state(
                 state.initiated_at, state.response, state.responded_at, event.occurred_at
             )
     return state

@@ -18,6 +18,7 @@ from coord.domain.streams import (
     when,
 )
 from coord.events import Event
+from coord.events.records import builder
 from coord.events.types import ReferralMade
 
 
@@ -33,27 +34,31 @@ class ReferralState:
     treated_at: datetime | None = None
 
 
+#: ReferralState from every field by position, built quickly (once for most events)
+_referral_state = builder(ReferralState)
+
+
 def evolve(state: ReferralState, event: Event) -> ReferralState:
     data = event.data
     if isinstance(data, ReferralMade):
         return ReferralState(
             made_at=event.occurred_at, patient_id=data.patient_id, pathway=data.pathway
         )
-    # built field by field, not by dataclasses.replace (see transfer.evolve)
+    # every field given, not dataclasses.replace (see transfer.evolve)
     match event.type:
         case "ReferralReceived":
-            return ReferralState(
+            return _referral_state(
                 state.made_at, state.patient_id, state.pathway, event.occurred_at,
                 state.decision, state.decided_at, state.treated_at,
             )  # fmt: skip
         case "ReferralAccepted" | "ReferralRejected":
-            return ReferralState(
+            return _referral_state(
                 state.made_at, state.patient_id, state.pathway, state.received_at,
                 "accepted" if event.type == "ReferralAccepted" else "rejected",
                 event.occurred_at, state.treated_at,
             )  # fmt: skip
         case "TreatmentStarted":
-            return ReferralState(
+            return _referral_state(
                 state.made_at, state.patient_id, state.pathway, state.received_at,
                 state.decision, state.decided_at, event.occurred_at,
             )  # fmt: skip
