@@ -5,6 +5,7 @@ distinct values shows a field dropped, reset or put in another's place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,9 @@ import pytest
 from tests.domain.builders import ev
 
 from coord.domain import case, handover, referral, transfer
+from coord.domain.handover import HandoverState
+from coord.domain.referral import ReferralState
+from coord.domain.transfer import TransferState
 from coord.events import Event, parse_timestamp
 
 AT = "2025-11-20T10:00Z"
@@ -26,65 +30,59 @@ def distinct(state_class: type[Any], **given: Any) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("event", "changes"),
+    ("state_class", "evolve", "event", "changes"),
     [
-        (ev("TransferSent", AT, transfer_id="T1"), {"sent_at": AT_UTC}),
+        (TransferState, transfer.evolve, ev("TransferSent", AT, transfer_id="T1"), {"sent_at": AT_UTC}),
         (
-            ev("TransferReceived", AT, transfer_id="T1"),
+            TransferState, transfer.evolve, ev("TransferReceived", AT, transfer_id="T1"),
             {"closed": "received", "closed_at": AT_UTC},
         ),
         (
-            ev("TransferFailed", AT, transfer_id="T1", reason="lost"),
+            TransferState, transfer.evolve, ev("TransferFailed", AT, transfer_id="T1", reason="lost"),
             {"closed": "marked failed", "closed_at": AT_UTC},
         ),
-        (ev("TransferChased", AT, transfer_id="T1"), {}),
-    ],
-)
-def test_transfer_evolve_changes_only_its_fields(event: Event, changes: dict[str, Any]) -> None:
-    state = distinct(transfer.TransferState)
-    assert transfer.evolve(state, event) == replace(state, **changes)
-
-
-@pytest.mark.parametrize(
-    ("event", "changes"),
-    [
-        (ev("ReferralReceived", AT, referral_id="R1"), {"received_at": AT_UTC}),
+        (TransferState, transfer.evolve, ev("TransferChased", AT, transfer_id="T1"), {}),
         (
-            ev("ReferralAccepted", AT, referral_id="R1"),
+            ReferralState, referral.evolve, ev("ReferralReceived", AT, referral_id="R1"),
+            {"received_at": AT_UTC},
+        ),
+        (
+            ReferralState, referral.evolve, ev("ReferralAccepted", AT, referral_id="R1"),
             {"decision": "accepted", "decided_at": AT_UTC},
         ),
         (
+            ReferralState, referral.evolve,
             ev("ReferralRejected", AT, referral_id="R1", reason="duplicate referral"),
             {"decision": "rejected", "decided_at": AT_UTC},
         ),
         (
+            ReferralState, referral.evolve,
             ev("TreatmentStarted", AT, referral_id="R1", modality="chemotherapy"),
             {"treated_at": AT_UTC},
         ),
-    ],
-)
-def test_referral_evolve_changes_only_its_fields(event: Event, changes: dict[str, Any]) -> None:
-    state = distinct(referral.ReferralState)
-    assert referral.evolve(state, event) == replace(state, **changes)
-
-
-@pytest.mark.parametrize(
-    ("event", "changes"),
-    [
         (
-            ev("HandoverAcknowledged", AT, handover_id="H1"),
+            HandoverState, handover.evolve, ev("HandoverAcknowledged", AT, handover_id="H1"),
             {"response": "acknowledged", "responded_at": AT_UTC},
         ),
         (
+            HandoverState, handover.evolve,
             ev("HandoverDeclined", AT, handover_id="H1", reason="not ours"),
             {"response": "declined", "responded_at": AT_UTC},
         ),
-        (ev("HandoverCompleted", AT, handover_id="H1"), {"completed_at": AT_UTC}),
+        (
+            HandoverState, handover.evolve, ev("HandoverCompleted", AT, handover_id="H1"),
+            {"completed_at": AT_UTC},
+        ),
     ],
-)
-def test_handover_evolve_changes_only_its_fields(event: Event, changes: dict[str, Any]) -> None:
-    state = distinct(handover.HandoverState)
-    assert handover.evolve(state, event) == replace(state, **changes)
+)  # fmt: skip
+def test_evolve_changes_only_the_fields_of_its_event(
+    state_class: type[Any],
+    evolve: Callable[[Any, Event], Any],
+    event: Event,
+    changes: dict[str, Any],
+) -> None:
+    state = distinct(state_class)
+    assert evolve(state, event) == replace(state, **changes)
 
 
 EARLIER = datetime.fromisoformat("2025-11-01T09:00:00+00:00")
