@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from coord.events import InvalidEvent, decode_event, encode_event
+from coord.events import InvalidEvent, decode_event, encode_event, parse_timestamp
 
 
 def raw(**changes: Any) -> dict[str, Any]:
@@ -77,6 +77,16 @@ def test_event_id_must_be_a_canonical_uuid(event_id: object) -> None:
 )
 def test_timestamps_must_be_rfc3339_with_an_offset(stamp: object) -> None:
     assert rejected(raw(occurred_at=stamp)).startswith("occurred_at:")
+
+
+def test_an_instant_given_as_a_datetime_outside_utc_years_is_refused_with_its_text() -> None:
+    """The datetime path formats the instant only for this error (not on every call)."""
+    early = datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=2)))
+    with pytest.raises(ValueError, match=r"'0001-01-01T00:30:00\+02:00' is outside the years"):
+        parse_timestamp(early)
+    assert parse_timestamp(datetime(2025, 3, 2, 12, tzinfo=timezone(timedelta(hours=2)))) == (
+        datetime(2025, 3, 2, 10, tzinfo=UTC)
+    )
 
 
 @pytest.mark.parametrize(

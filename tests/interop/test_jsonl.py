@@ -15,6 +15,9 @@ def lines(data: bytes) -> list[tuple[int, str | None]]:
 
 def test_blank_and_white_space_lines_are_skipped_but_counted() -> None:
     assert lines(b'{"a":1}\n\n  \t\n{"b":2}\n') == [(1, None), (4, None)]
+    # white space of Unicode (no-break space, line separator), a lone CR, a form feed
+    spaces = "\u00a0 \u2028\n\r\n\x0c\n".encode()
+    assert lines(b'{"a":1}\n' + spaces + b'{"b":2}') == [(1, None), (5, None)]
 
 
 def test_bom_and_crlf_are_accepted() -> None:

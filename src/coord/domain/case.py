@@ -6,7 +6,7 @@ discussion ends it (at most once) and must name its meeting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,9 +20,11 @@ from coord.domain.streams import (
     local_date,
     missing_patient,
     missing_site,
+    named_subject,
     when,
 )
 from coord.events import Event
+from coord.events.records import builder
 from coord.events.types import (
     ActionAgreed,
     ActionCompleted,
@@ -71,6 +73,10 @@ class CaseState:
         return next((a for a in self.actions if a.action_id == action_id), None)
 
 
+#: CaseState from every field by position, built quickly (once for most events)
+_case_state = builder(CaseState)
+
+
 def evolve(state: CaseState, event: Event) -> CaseState:
     data = event.data
     at = event.occurred_at
@@ -85,101 +91,119 @@ def evolve(state: CaseState, event: Event) -> CaseState:
                 listings=(Listing(data.meeting_id, at),),
             )
         case CaseRelisted():
-            return replace(state, listings=(*state.listings, Listing(data.meeting_id, at)))
-        case CaseDeferred() | CaseDiscussed() if state.current is not None:
-            ended = replace(state.current, ended=_ENDINGS[event.type], ended_at=at)
-            state = replace(state, listings=(*state.listings[:-1], ended))
-            if event.type == "CaseDiscussed" and state.first_discussed_at is None:
-                state = replace(state, first_discussed_at=at)
-            return state
+            return _with(state, (*state.listings, Listing(data.meeting_id, at)))
+        case CaseDeferred() | CaseDiscussed() if state.listings:
+            current = state.listings[-1]
+            ended = Listing(current.meeting_id, current.at, _ENDINGS[event.type], at)
+            first_discussed_at = state.first_discussed_at
+            if first_discussed_at is None and event.type == "CaseDiscussed":
+                first_discussed_at = at
+            return _with(state, (*state.listings[:-1], ended), first_discussed_at)
         case ActionAgreed():
-            return replace(state, actions=(*state.actions, Action(data.action_id, at)))
+            return _with(state, actions=(*state.actions, Action(data.action_id, at)))
         case ActionCompleted():
             action_id = data.action_id
             actions = tuple(
-                replace(a, completed_at=at) if a.action_id == action_id else a
+                Action(action_id, a.agreed_at, at) if a.action_id == action_id else a
                 for a in state.actions
             )
-            return replace(state, actions=actions)
+            return _with(state, actions=actions)
     return state
 
 
-def _check_ending(
-    state: CaseState, event: Event, data: CaseDeferred | CaseDiscussed, case: str
-) -> str | None:
+def _with(
+    state: CaseState,
+    listings: tuple[Listing, ...] | None = None,
+    first_discussed_at: datetime | None = None,
+    actions: tuple[Action, ...] | None = None,
+) -> CaseState:
+    """``state`` with the fields that change after the listing (a None keeps the field
+    as it is): every field given, not ``dataclasses.replace`` (see transfer.evolve)."""
+    return _case_state(
+        state.listed_at,
+        state.patient_id,
+        state.pathway,
+        state.presenting_site,
+        state.referral_id,
+        state.listings if listings is None else listings,
+        state.first_discussed_at if first_discussed_at is None else first_discussed_at,
+        state.actions if actions is None else actions,
+    )
+
+
+def _check_ending(state: CaseState, event: Event, data: CaseDeferred | CaseDiscussed) -> str | None:
     current = state.current
     if current is None:
-        return (
-            f"{case} is not listed for a meeting: list it before recording a deferral or discussion"
-        )
+        return f"{named_subject(event)} is not listed for a meeting: list it before recording a deferral or discussion"
     what = _ENDINGS[event.type]
     named = data.meeting_id
     if current.ended is not None and current.ended_at is not None:
         return (
-            f"{case}'s listing for meeting {current.meeting_id} already ended: it was "
+            f"{named_subject(event)}'s listing for meeting {current.meeting_id} already ended: it was "
             f"{current.ended} at {when(current.ended_at)}; relist the case (CaseRelisted) "
             f"before it can be {what} again"
         )
     if named != current.meeting_id:
         noun = "deferral" if event.type == "CaseDeferred" else "discussion"
         return (
-            f"{case} is listed for meeting {current.meeting_id}, not {named}; record the "
+            f"{named_subject(event)} is listed for meeting {current.meeting_id}, not {named}; record the "
             f"{noun} against {current.meeting_id}, or relist the case for {named}"
         )
     if event.occurred_at < current.at:
         return (
-            f"{event.type} occurs at {when(event.occurred_at)}, before {case} was listed for "
+            f"{event.type} occurs at {when(event.occurred_at)}, before {named_subject(event)} was listed for "
             f"meeting {current.meeting_id} ({when(current.at)}); check the time"
         )
     return None
 
 
-def _check_relisting(state: CaseState, event: Event, data: CaseRelisted, case: str) -> str | None:
+def _check_relisting(state: CaseState, event: Event, data: CaseRelisted) -> str | None:
     current = state.current
     named = data.meeting_id
     if current is None:
-        return f"{case} is not listed: record CaseListed first"
+        return f"{named_subject(event)} is not listed: record CaseListed first"
     if current.ended is None or current.ended_at is None:
         return (
-            f"{case} is still listed for meeting {current.meeting_id}: record a deferral or a "
+            f"{named_subject(event)} is still listed for meeting {current.meeting_id}: record a deferral or a "
             "discussion there before relisting it"
         )
     if event.occurred_at < current.ended_at:
         return (
-            f"CaseRelisted occurs at {when(event.occurred_at)}, before {case} was "
+            f"CaseRelisted occurs at {when(event.occurred_at)}, before {named_subject(event)} was "
             f"{current.ended} at meeting {current.meeting_id} ({when(current.ended_at)}); "
             "check the time"
         )
     if any(listing.meeting_id == named for listing in state.listings):
-        return f"{case} was already listed for meeting {named}; relist it for another meeting"
+        return f"{named_subject(event)} was already listed for meeting {named}; relist it for another meeting"
     return None
 
 
 def check(state: CaseState, event: Event, tz: ZoneInfo) -> str | None:
-    case = f"case {event.subject}"
     data = event.data
     match data:
         case CaseListed():
             if state.listed_at is not None:
                 return (
-                    f"{case} is already listed (at {when(state.listed_at)}); to list it for "
+                    f"{named_subject(event)} is already listed (at {when(state.listed_at)}); to list it for "
                     "another meeting after a deferral or discussion, record CaseRelisted"
                 )
         case CaseDeferred() | CaseDiscussed():
-            return _check_ending(state, event, data, case)
+            return _check_ending(state, event, data)
         case CaseRelisted():
-            return _check_relisting(state, event, data, case)
+            return _check_relisting(state, event, data)
         case ActionAgreed():
             action_id = data.action_id
             if state.action(action_id) is not None:
-                return f"{case} already has an action {action_id}; use a new action id"
+                return (
+                    f"{named_subject(event)} already has an action {action_id}; use a new action id"
+                )
         case ActionCompleted():
             action_id = data.action_id
             action = state.action(action_id)
             if action is None:
-                return f"{case} has no agreed action {action_id}: record ActionAgreed first"
+                return f"{named_subject(event)} has no agreed action {action_id}: record ActionAgreed first"
             if action.completed_at is not None:
-                return f"action {action_id} of {case} was already completed ({when(action.completed_at)})"
+                return f"action {action_id} of {named_subject(event)} was already completed ({when(action.completed_at)})"
             if event.occurred_at < action.agreed_at:
                 return (
                     f"ActionCompleted occurs at {when(event.occurred_at)}, before action "
@@ -187,10 +211,10 @@ def check(state: CaseState, event: Event, tz: ZoneInfo) -> str | None:
                 )
         case OutcomeCommunicated():
             if state.first_discussed_at is None:
-                return f"{case} has not been discussed: record the discussion before its outcome"
+                return f"{named_subject(event)} has not been discussed: record the discussion before its outcome"
             if event.occurred_at < state.first_discussed_at:
                 return (
-                    f"OutcomeCommunicated occurs at {when(event.occurred_at)}, before {case} was "
+                    f"OutcomeCommunicated occurs at {when(event.occurred_at)}, before {named_subject(event)} was "
                     f"first discussed ({when(state.first_discussed_at)}); check the time"
                 )
     return None
@@ -203,7 +227,6 @@ def _meeting(ctx: Context, meeting_id: str) -> meeting_rules.MeetingState | None
 
 
 def _check_listed(event: Event, data: CaseListed, ctx: Context) -> str | None:
-    case = f"case {event.subject}"
     pathway, meeting_id = data.pathway, data.meeting_id
     problem = first_problem(
         missing_patient(ctx, data.patient_id),
@@ -218,7 +241,7 @@ def _check_listed(event: Event, data: CaseListed, ctx: Context) -> str | None:
         return f"meeting {meeting_id} is for pathway {meeting.pathway}, not {pathway}"
     if event.occurred_at > meeting.scheduled_for:
         return (
-            f"{case} is listed at {when(event.occurred_at)}, after meeting {meeting_id} "
+            f"{named_subject(event)} is listed at {when(event.occurred_at)}, after meeting {meeting_id} "
             f"({when(meeting.scheduled_for)}); list it for a later meeting"
         )
     referral_id = data.referral_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,9 +12,11 @@ from coord.domain.streams import (
     first_problem,
     missing_patient,
     missing_site,
+    named_subject,
     when,
 )
 from coord.events import Event
+from coord.events.records import builder
 from coord.events.types import HandoverInitiated
 
 _RESPONSES = {"HandoverAcknowledged": "acknowledged", "HandoverDeclined": "declined"}
@@ -29,38 +31,48 @@ class HandoverState:
     completed_at: datetime | None = None
 
 
+#: HandoverState from every field by position, built quickly (once for most events)
+_handover_state = builder(HandoverState)
+
+
 def evolve(state: HandoverState, event: Event) -> HandoverState:
     match event.type:
         case "HandoverInitiated":
             return HandoverState(initiated_at=event.occurred_at)
+        # every field given, not dataclasses.replace (see transfer.evolve)
         case "HandoverAcknowledged" | "HandoverDeclined":
-            return replace(state, response=_RESPONSES[event.type], responded_at=event.occurred_at)
+            return _handover_state(
+                state.initiated_at, _RESPONSES[event.type], event.occurred_at, state.completed_at
+            )
         case "HandoverCompleted":
-            return replace(state, completed_at=event.occurred_at)
+            return _handover_state(
+                state.initiated_at, state.response, state.responded_at, event.occurred_at
+            )
     return state
 
 
 def check(state: HandoverState, event: Event, tz: ZoneInfo) -> str | None:
-    handover = f"handover {event.subject}"
     if event.type == "HandoverInitiated":
         if state.initiated_at is not None:
-            return f"{handover} was already initiated (at {when(state.initiated_at)}); use a new id"
+            return f"{named_subject(event)} was already initiated (at {when(state.initiated_at)}); use a new id"
         return None
     if state.response == "declined" and state.responded_at is not None:
         return (
-            f"{handover} was declined at {when(state.responded_at)}; it takes no further events: "
+            f"{named_subject(event)} was declined at {when(state.responded_at)}; it takes no further events: "
             "initiate a new handover instead"
         )
     if event.type in _RESPONSES and state.response is not None and state.responded_at is not None:
-        return f"{handover} was already {state.response} (at {when(state.responded_at)})"
+        return (
+            f"{named_subject(event)} was already {state.response} (at {when(state.responded_at)})"
+        )
     if event.type == "HandoverCompleted":
         if state.completed_at is not None:
-            return f"{handover} was already completed (at {when(state.completed_at)})"
+            return f"{named_subject(event)} was already completed (at {when(state.completed_at)})"
         if state.response != "acknowledged" or state.responded_at is None:
-            return f"{handover} has not been acknowledged: record HandoverAcknowledged first"
+            return f"{named_subject(event)} has not been acknowledged: record HandoverAcknowledged first"
         if event.occurred_at < state.responded_at:
             return (
-                f"HandoverCompleted occurs at {when(event.occurred_at)}, before {handover} was "
+                f"HandoverCompleted occurs at {when(event.occurred_at)}, before {named_subject(event)} was "
                 f"acknowledged ({when(state.responded_at)}); check the time"
             )
     return None

@@ -30,11 +30,14 @@ from coord.domain.retraction import check_retraction, target_id
 from coord.domain.rules import rules_for
 from coord.domain.streams import StreamView, check_in_stream, fold, when
 from coord.events import Event
+from coord.events.records import builder
 
 #: How far ahead of the store's clock a given ``recorded_at`` may be.
 CLOCK_TOLERANCE = timedelta(minutes=5)
 #: Cached streams kept across a flush (beyond this many, the least recently used go).
 MAX_CACHED_STREAMS = 10_000
+#: Accepted(event, stream, version, references), built quickly (once for every event)
+_accepted = builder(Accepted)
 
 
 class Ledger:
@@ -155,7 +158,7 @@ class Ledger:
                 reason = rules.check_links(view.state, event, self)
         if reason is not None:
             return Rejected(reason)
-        return Accepted(
+        return _accepted(
             event.recorded(recorded_at),
             stream,
             len(view.events) + 1,

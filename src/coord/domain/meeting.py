@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from coord.domain.streams import Context, StreamRules, local_date, missing_site, when
+from coord.domain.streams import Context, StreamRules, local_date, missing_site, named_subject, when
 from coord.events import Event
 from coord.events.types import AttendanceRecorded, MeetingScheduled
 
@@ -40,17 +40,16 @@ def meeting_date(state: MeetingState, tz: ZoneInfo) -> date | None:
 
 
 def check(state: MeetingState, event: Event, tz: ZoneInfo) -> str | None:
-    meeting = f"meeting {event.subject}"
     if isinstance(event.data, MeetingScheduled):
         if state.scheduled_at is not None:
             return (
-                f"{meeting} is already scheduled (at {when(state.scheduled_at)}); "
+                f"{named_subject(event)} is already scheduled (at {when(state.scheduled_at)}); "
                 "use a new meeting id"
             )
         scheduled_for, cutoff = event.data.scheduled_for, event.data.cutoff
         if cutoff > scheduled_for:
             return (
-                f"{meeting}: cutoff {when(cutoff)} is after the meeting ({when(scheduled_for)}); "
+                f"{named_subject(event)}: cutoff {when(cutoff)} is after the meeting ({when(scheduled_for)}); "
                 "the cutoff must be at or before the meeting"
             )
         return None
@@ -58,7 +57,7 @@ def check(state: MeetingState, event: Event, tz: ZoneInfo) -> str | None:
     if on is not None and local_date(event.occurred_at, tz) != on:
         what = "attendance" if event.type == "AttendanceRecorded" else "a technical issue"
         return (
-            f"{what} at {when(event.occurred_at)} is not on the day of {meeting} "
+            f"{what} at {when(event.occurred_at)} is not on the day of {named_subject(event)} "
             f"({on.isoformat()}, local time); record it against the right meeting"
         )
     return None

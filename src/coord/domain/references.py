@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from coord.domain.log import Reference
 from coord.domain.nhs import nhs_key
 from coord.events import Event
+from coord.events.records import builder
 from coord.events.types import CaseListed, EventRetracted, PatientRegistered
 
 #: data fields naming a site, per event type
@@ -43,6 +44,10 @@ _KEY_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: Reference(key, at), built quickly (for most events)
+_reference = builder(Reference)
+
+
 def reference_keys(event: Event) -> list[str]:
     """Every reference key of the event, in a stable order, possibly repeated."""
     data = event.data
@@ -71,13 +76,13 @@ def references_of(event: Event, stream: str) -> tuple[Reference, ...]:
         return ()
     at = event.occurred_at
     if len(keys) == 1:
-        return () if keys[0] == stream else (Reference(keys[0], at),)
+        return () if keys[0] == stream else (_reference(keys[0], at),)
     seen: set[str] = {stream}
     out: list[Reference] = []
     for key in keys:
         if key not in seen:
             seen.add(key)
-            out.append(Reference(key, at))
+            out.append(_reference(key, at))
     return tuple(out)
 
 

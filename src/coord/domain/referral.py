@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,9 +14,11 @@ from coord.domain.streams import (
     local_date,
     missing_patient,
     missing_site,
+    named_subject,
     when,
 )
 from coord.events import Event
+from coord.events.records import builder
 from coord.events.types import ReferralMade
 
 
@@ -32,54 +34,69 @@ class ReferralState:
     treated_at: datetime | None = None
 
 
+#: ReferralState from every field by position, built quickly (once for most events)
+_referral_state = builder(ReferralState)
+
+
 def evolve(state: ReferralState, event: Event) -> ReferralState:
     data = event.data
     if isinstance(data, ReferralMade):
         return ReferralState(
             made_at=event.occurred_at, patient_id=data.patient_id, pathway=data.pathway
         )
+    # every field given, not dataclasses.replace (see transfer.evolve)
     match event.type:
         case "ReferralReceived":
-            return replace(state, received_at=event.occurred_at)
+            return _referral_state(
+                state.made_at, state.patient_id, state.pathway, event.occurred_at,
+                state.decision, state.decided_at, state.treated_at,
+            )  # fmt: skip
         case "ReferralAccepted" | "ReferralRejected":
-            decision = "accepted" if event.type == "ReferralAccepted" else "rejected"
-            return replace(state, decision=decision, decided_at=event.occurred_at)
+            return _referral_state(
+                state.made_at, state.patient_id, state.pathway, state.received_at,
+                "accepted" if event.type == "ReferralAccepted" else "rejected",
+                event.occurred_at, state.treated_at,
+            )  # fmt: skip
         case "TreatmentStarted":
-            return replace(state, treated_at=event.occurred_at)
+            return _referral_state(
+                state.made_at, state.patient_id, state.pathway, state.received_at,
+                state.decision, state.decided_at, event.occurred_at,
+            )  # fmt: skip
     return state
 
 
 def check(state: ReferralState, event: Event, tz: ZoneInfo) -> str | None:
-    ref = f"referral {event.subject}"
     match event.type:
         case "ReferralMade":
             if state.made_at is not None:
-                return f"{ref} was already made (at {when(state.made_at)}); use a new referral id"
+                return f"{named_subject(event)} was already made (at {when(state.made_at)}); use a new referral id"
             return different_sites("referral", event)
         case "ReferralReceived":
             if state.received_at is not None:
-                return f"{ref} was already received (at {when(state.received_at)})"
+                return f"{named_subject(event)} was already received (at {when(state.received_at)})"
         case "ReferralAccepted" | "ReferralRejected":
             if state.decision is not None and state.decided_at is not None:
                 return (
-                    f"{ref} was already {state.decision} (at {when(state.decided_at)}); "
+                    f"{named_subject(event)} was already {state.decision} (at {when(state.decided_at)}); "
                     "retract that decision first to change it"
                 )
             if state.received_at is None:
-                return f"{ref} has not been received: record ReferralReceived first"
+                return (
+                    f"{named_subject(event)} has not been received: record ReferralReceived first"
+                )
             if event.occurred_at < state.received_at:
                 return (
-                    f"{event.type} occurs at {when(event.occurred_at)}, before {ref} was received "
+                    f"{event.type} occurs at {when(event.occurred_at)}, before {named_subject(event)} was received "
                     f"({when(state.received_at)}); check the time"
                 )
         case "TreatmentStarted":
             if state.treated_at is not None:
-                return f"treatment for {ref} already started (at {when(state.treated_at)})"
+                return f"treatment for {named_subject(event)} already started (at {when(state.treated_at)})"
             if state.decision != "accepted" or state.decided_at is None:
-                return f"{ref} has not been accepted: record ReferralAccepted before treatment"
+                return f"{named_subject(event)} has not been accepted: record ReferralAccepted before treatment"
             if event.occurred_at < state.decided_at:
                 return (
-                    f"TreatmentStarted occurs at {when(event.occurred_at)}, before {ref} was "
+                    f"TreatmentStarted occurs at {when(event.occurred_at)}, before {named_subject(event)} was "
                     f"accepted ({when(state.decided_at)}); check the time"
                 )
     return None

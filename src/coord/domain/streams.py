@@ -30,6 +30,12 @@ def when(at: datetime) -> str:
     return text + " UTC"
 
 
+def named_subject(event: Event) -> str:
+    """The event's subject as the rules' messages name it (``transfer T1``): made only
+    for a message, not by every check (most events pass them)."""
+    return f"{event.data.STREAM} {event.subject}"
+
+
 def local_date(at: datetime, tz: ZoneInfo) -> date:
     """The calendar date of an instant in the network's time zone."""
     return at.astimezone(tz).date()

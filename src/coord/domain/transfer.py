@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,9 +14,11 @@ from coord.domain.streams import (
     first_problem,
     missing_patient,
     missing_site,
+    named_subject,
     when,
 )
 from coord.events import Event
+from coord.events.records import builder
 from coord.events.types import TransferRequested
 
 _CLOSINGS = {"TransferReceived": "received", "TransferFailed": "marked failed"}
@@ -34,6 +36,10 @@ class TransferState:
     closed_at: datetime | None = None
 
 
+#: TransferState from every field by position, built quickly (once for most events)
+_transfer_state = builder(TransferState)
+
+
 def evolve(state: TransferState, event: Event) -> TransferState:
     data = event.data
     if isinstance(data, TransferRequested):
@@ -43,30 +49,37 @@ def evolve(state: TransferState, event: Event) -> TransferState:
             case_id=data.case_id,
             item=data.item,
         )
+    # every field given (not dataclasses.replace, which reads each field by name and
+    # builds the state by its frozen __init__: about three times the cost)
     match event.type:
         case "TransferSent":
-            return replace(state, sent_at=event.occurred_at)
+            return _transfer_state(
+                state.requested_at, state.patient_id, state.case_id, state.item,
+                event.occurred_at, state.closed, state.closed_at,
+            )  # fmt: skip
         case "TransferReceived" | "TransferFailed":
-            return replace(state, closed=_CLOSINGS[event.type], closed_at=event.occurred_at)
+            return _transfer_state(
+                state.requested_at, state.patient_id, state.case_id, state.item, state.sent_at,
+                _CLOSINGS[event.type], event.occurred_at,
+            )  # fmt: skip
     return state
 
 
 def check(state: TransferState, event: Event, tz: ZoneInfo) -> str | None:
-    transfer = f"transfer {event.subject}"
     if event.type == "TransferRequested":
         if state.requested_at is not None:
-            return f"{transfer} was already requested (at {when(state.requested_at)}); use a new id"
+            return f"{named_subject(event)} was already requested (at {when(state.requested_at)}); use a new id"
         return different_sites("transfer", event)
     if state.closed is not None and state.closed_at is not None:
         return (
-            f"{transfer} was {state.closed} at {when(state.closed_at)}; it takes no further "
+            f"{named_subject(event)} was {state.closed} at {when(state.closed_at)}; it takes no further "
             "events: request a new transfer instead"
         )
     if event.type == "TransferSent" and state.sent_at is not None:
-        return f"{transfer} was already sent (at {when(state.sent_at)})"
+        return f"{named_subject(event)} was already sent (at {when(state.sent_at)})"
     if event.type in _CLOSINGS and state.sent_at is not None and event.occurred_at < state.sent_at:
         return (
-            f"{event.type} occurs at {when(event.occurred_at)}, before {transfer} was sent "
+            f"{event.type} occurs at {when(event.occurred_at)}, before {named_subject(event)} was sent "
             f"({when(state.sent_at)}); check the time"
         )
     return None

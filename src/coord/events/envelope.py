@@ -24,6 +24,7 @@ from coord.events.fields import (
     storable,
     timestamp_as_written,
 )
+from coord.events.records import builder
 from coord.events.registry import DEFAULT_REGISTRY, Registry
 from coord.events.timestamps import format_timestamp
 from coord.events.types import EventData
@@ -120,7 +121,7 @@ class Event:
         """The event with ``recorded_at`` set to ``at`` (itself when it already is)."""
         if at is self.recorded_at:
             return self
-        return Event(
+        return _event(
             self.event_id,
             self.type,
             self.schema_version,
@@ -131,6 +132,11 @@ class Event:
             self.written_data,
             (self.written_times[0], None),
         )
+
+
+#: builds an Event from its nine fields by position (:func:`~coord.events.records.builder`:
+#: 6.8k instructions against 16k for ``Event(...)``), once for every line imported
+_event = builder(Event)
 
 
 def _drop_nulls(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,7 +189,7 @@ def decode_event(raw: object, registry: Registry = DEFAULT_REGISTRY) -> Event:
     else:
         upcast = registry.upcast(type_name, version, dict(raw_data))
         data = _validate_data(registry.model(type_name), _drop_nulls(upcast), "data (upcast)")
-    return Event(
+    return _event(
         event_id or str(uuid.uuid4()),
         type_name,
         version,

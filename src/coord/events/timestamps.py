@@ -21,7 +21,7 @@ def parse_timestamp(value: object) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError(f"timestamp has no UTC offset; write {TIMESTAMP_FORMAT_HELP}")
-        return _in_utc(value, value.isoformat())
+        return _in_utc(value, value)
     if not isinstance(value, str):
         raise ValueError(f"expected a timestamp string ({TIMESTAMP_FORMAT_HELP})")
     match = _TIMESTAMP.match(value)
@@ -43,14 +43,16 @@ def parse_timestamp(value: object) -> datetime:
     return _in_utc(parsed, value)
 
 
-def _in_utc(at: datetime, written: str) -> datetime:
+def _in_utc(at: datetime, written: str | datetime) -> datetime:
     """``at`` in UTC, or a ValueError when that falls outside years 1 to 9999 (e.g.
-    ``0001-01-01T00:30:00+02:00``), which Python cannot represent."""
+    ``0001-01-01T00:30:00+02:00``), which Python cannot represent. ``written``: the text
+    given, or the instant itself (formatted only for that error, not on every call)."""
     try:
         return at.astimezone(UTC)
     except OverflowError:
+        shown = written.isoformat() if isinstance(written, datetime) else written
         raise ValueError(
-            f"{written!r} is outside the years 0001 to 9999 once written in UTC"
+            f"{shown!r} is outside the years 0001 to 9999 once written in UTC"
         ) from None
 
 
