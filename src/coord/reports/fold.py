@@ -394,14 +394,14 @@ def _step_of_model(model: type[Any]) -> FoldStep | None:
 
 
 class _Records(Generic[_R]):
-    """A kind of subject's records by key (frozen dataclasses), with the fields that
-    events change kept aside until the records are read: a record is copied once per
-    read, not once per event that changes it; and a record not yet read (added since
-    the last read: no one else holds it) is not copied at all but given its changes
-    itself, before it is first handed out (a rebuild's records, read once: copying
-    them was half the time of making the facts). A record is added as a draft
-    (:attr:`draft`, a class of the same fields, not frozen), which becomes a record of
-    its frozen class when first handed out."""
+    """A kind of subject's records by key (frozen dataclasses). A record is added as a
+    draft (:attr:`draft`, a class of the same fields, not frozen): until it is first
+    read no one else holds it, so events change it itself, and it becomes a record of
+    its frozen class when first handed out (a rebuild's records, read once). The
+    fields that events change in a record already read are kept aside until the
+    records are read again: a record is copied once per read, not once per event that
+    changes it. Sets (attendances' sites and groups) are kept aside as sets in both
+    cases, and frozen when read."""
 
     __slots__ = ("_changes", "_cls", "_fresh", "_records", "draft")
 
@@ -422,7 +422,10 @@ class _Records(Generic[_R]):
 
     def change(self, key: str, name: str, value: Any) -> bool:
         """Set a field of the record of ``key``; False (and nothing done) when no record
-        has that key."""
+        has that key. A record not read yet (a draft) is changed itself."""
+        if key in self._fresh:
+            setattr(self._records[key], name, value)
+            return True
         changes = self._changes.get(key)
         if changes is None:
             if key not in self._records:
@@ -444,8 +447,9 @@ class _Records(Generic[_R]):
         if members is None:
             if key not in self._records:
                 return False
+            # kept aside as a set (frozen when read) even for a draft
             members = set(self.field(key, name))
-            self.change(key, name, members)
+            self._changes.setdefault(key, {})[name] = members
         members.add(member)
         return True
 
