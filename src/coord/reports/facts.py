@@ -19,7 +19,7 @@ from datetime import datetime
 from coord.domain.protocol import protocol_in_force
 from coord.events import Event
 from coord.events.types import EventRetracted
-from coord.reports.fold import FactBuilder
+from coord.reports.fold import FactBuilder, made_as
 from coord.reports.records import (
     Arrival,
     Case,
@@ -55,6 +55,13 @@ class Facts:
         return arrival is not None and arrival.arrived_at <= at
 
 
+#: the records the facts derive, made without ``object.__setattr__`` for each field
+_CASE = made_as(Case)
+_LISTING = made_as(Listing)
+_DISCUSSION = made_as(Discussion)
+_DEFERRAL = made_as(Deferral)
+
+
 def retracted_ids(events: Iterable[Event]) -> frozenset[str]:
     """The ids of the events that an ``EventRetracted`` among ``events`` targets."""
     return frozenset(e.data.event_id for e in events if isinstance(e.data, EventRetracted))
@@ -85,7 +92,7 @@ def case_of(state: FactBuilder, case_id: str) -> Case | None:
         return None
     at = state.listed_at[case_id]
     protocol = protocol_in_force(state.protocols.get(listed.pathway, ()), at)
-    return Case(
+    return _CASE(
         case_id=case_id,
         patient_id=listed.patient_id,
         pathway=listed.pathway,
@@ -124,7 +131,7 @@ def facts_of(state: FactBuilder) -> Facts:
                     ready = False
                     break
         listings.append(
-            Listing(
+            _LISTING(
                 case_id=case.case_id,
                 meeting_id=step.meeting_id,
                 kind="listed" if step.kind == "listed" else "relisted",
@@ -149,7 +156,7 @@ def facts_of(state: FactBuilder) -> Facts:
                 available.append(item)
         if step.kind == "discussed":
             discussions.append(
-                Discussion(
+                _DISCUSSION(
                     case_id=case_id,
                     meeting_id=step.meeting_id,
                     patient_id=case.patient_id,
@@ -162,7 +169,7 @@ def facts_of(state: FactBuilder) -> Facts:
             )
         else:
             deferrals.append(
-                Deferral(
+                _DEFERRAL(
                     case_id=case_id,
                     meeting_id=step.meeting_id,
                     patient_id=case.patient_id,

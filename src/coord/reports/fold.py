@@ -62,6 +62,37 @@ StepKind = Literal["listed", "relisted", "discussed", "deferred"]
 #: an event's data as a mapping of its fields (a model's, or the stored JSON)
 Fields = Mapping[str, Any]
 
+_R = TypeVar("_R")
+
+
+def _unfrozen(cls: type[_R], *, frozen_once_made: bool) -> type[_R]:
+    """A class with the fields and memory layout of the frozen dataclass ``cls``, not
+    frozen: its ``__init__`` sets each field as a plain attribute (a frozen dataclass's
+    goes through ``object.__setattr__``, three times slower: those calls were a fifth of
+    the instructions of folding a year's log and deriving its facts, 272M of 1.49G at
+    102k events). Its instances become instances of ``cls`` by ``__class__`` assignment,
+    which CPython allows only between classes of the same layout (else a TypeError): once
+    made when ``frozen_once_made`` (:func:`made_as`), else when handed out
+    (:meth:`_Records.current`). Made so, a record is equal to, hashes as and is as
+    frozen as one made by ``cls`` itself."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"__annotations__": {f.name: f.type for f in fields}}
+    namespace.update({f.name: f.default for f in fields if f.default is not dataclasses.MISSING})
+    if frozen_once_made:
+
+        def freeze(record: Any) -> None:
+            record.__class__ = cls
+
+        namespace["__post_init__"] = freeze
+    unfrozen = type(cls.__name__, (), namespace)
+    return dataclass(slots=True, eq=False, repr=False, match_args=False)(unfrozen)
+
+
+def made_as(cls: type[_R]) -> type[_R]:
+    """A maker of ``cls``'s records (a frozen dataclass with slots), called as ``cls`` is,
+    that makes them without ``object.__setattr__`` for each field (:func:`_unfrozen`)."""
+    return _unfrozen(cls, frozen_once_made=True)
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -85,6 +116,11 @@ class ListedCase:
     presenting_site: str
 
 
+_STEP = made_as(Step)
+_LISTED_CASE = made_as(ListedCase)
+_ARRIVAL = made_as(Arrival)
+
+
 class FactBuilder:
     """The fold: per-subject state from non-retracted events, applied in global order."""
 
@@ -96,10 +132,10 @@ class FactBuilder:
         self.listings: list[Step] = []
         self.endings: list[Step] = []
         self.arrivals: dict[tuple[str, str], Arrival] = {}
-        self._transfers: _Records[Transfer] = _Records()
-        self._handovers: _Records[Handover] = _Records()
-        self._referrals: _Records[Referral] = _Records()
-        self._meetings: _Records[Meeting] = _Records()
+        self._transfers = _Records(Transfer)
+        self._handovers = _Records(Handover)
+        self._referrals = _Records(Referral)
+        self._meetings = _Records(Meeting)
 
     @property
     def transfers(self) -> dict[str, Transfer]:
@@ -147,7 +183,7 @@ class FactBuilder:
         """Keep the earliest fact (at equal times, the first in the log)."""
         known = self.arrivals.get((case_id, item))
         if known is None or at < known.arrived_at:
-            self.arrivals[(case_id, item)] = Arrival(case_id, item, at, kind, self._position)
+            self.arrivals[(case_id, item)] = _ARRIVAL(case_id, item, at, kind, self._position)
 
 
 #: one event's step of the fold: (state, data's fields, occurred_at, event_id)
@@ -166,21 +202,23 @@ def _protocol_published(state: FactBuilder, data: Fields, at: datetime, event_id
 
 def _case_listed(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
     case_id = data["case_id"]
-    state.cases[case_id] = ListedCase(data["patient_id"], data["pathway"], data["presenting_site"])
+    state.cases[case_id] = _LISTED_CASE(
+        data["patient_id"], data["pathway"], data["presenting_site"]
+    )
     state.listed_at[case_id] = at
-    state.listings.append(Step(case_id, data["meeting_id"], "listed", at))
+    state.listings.append(_STEP(case_id, data["meeting_id"], "listed", at))
 
 
 def _case_relisted(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
-    state.listings.append(Step(data["case_id"], data["meeting_id"], "relisted", at))
+    state.listings.append(_STEP(data["case_id"], data["meeting_id"], "relisted", at))
 
 
 def _case_discussed(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
-    state.endings.append(Step(data["case_id"], data["meeting_id"], "discussed", at))
+    state.endings.append(_STEP(data["case_id"], data["meeting_id"], "discussed", at))
 
 
 def _case_deferred(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
-    step = Step(data["case_id"], data["meeting_id"], "deferred", at, data["reason"])
+    step = _STEP(data["case_id"], data["meeting_id"], "deferred", at, data["reason"])
     state.endings.append(step)
 
 
@@ -195,7 +233,7 @@ def _item_waived(state: FactBuilder, data: Fields, at: datetime, _event_id: str)
 def _transfer_requested(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
     state._transfers.add(
         data["transfer_id"],
-        Transfer(
+        state._transfers.draft(
             transfer_id=data["transfer_id"],
             patient_id=data["patient_id"],
             item=data["item"],
@@ -231,7 +269,7 @@ def _transfer_failed(state: FactBuilder, data: Fields, at: datetime, _event_id: 
 def _handover_initiated(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
     state._handovers.add(
         data["handover_id"],
-        Handover(
+        state._handovers.draft(
             handover_id=data["handover_id"],
             patient_id=data["patient_id"],
             from_site=data["from_site"],
@@ -256,7 +294,7 @@ def _handover_completed(state: FactBuilder, data: Fields, at: datetime, _event_i
 def _referral_made(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
     state._referrals.add(
         data["referral_id"],
-        Referral(
+        state._referrals.draft(
             referral_id=data["referral_id"],
             patient_id=data["patient_id"],
             pathway=data["pathway"],
@@ -288,7 +326,7 @@ def _treatment_started(state: FactBuilder, data: Fields, at: datetime, _event_id
 def _meeting_scheduled(state: FactBuilder, data: Fields, at: datetime, _event_id: str) -> None:
     state._meetings.add(
         data["meeting_id"],
-        Meeting(
+        state._meetings.draft(
             meeting_id=data["meeting_id"],
             pathway=data["pathway"],
             host_site=data["host_site"],
@@ -355,24 +393,26 @@ def _step_of_model(model: type[Any]) -> FoldStep | None:
         return step
 
 
-_R = TypeVar("_R")
-
-
 class _Records(Generic[_R]):
-    """A kind of subject's records by key (frozen dataclasses), with the fields that
-    events change kept aside until the records are read: a record is copied once per
-    read, not once per event that changes it; and a record not yet read (added since
-    the last read: no one else holds it) is not copied at all but given its changes
-    itself, before it is first handed out (a rebuild's records, read once: copying
-    them was half the time of making the facts)."""
+    """A kind of subject's records by key (frozen dataclasses). A record is added as a
+    draft (:attr:`draft`, a class of the same fields, not frozen): until it is first
+    read no one else holds it, so events change it itself, and it becomes a record of
+    its frozen class when first handed out (a rebuild's records, read once). The
+    fields that events change in a record already read are kept aside until the
+    records are read again: a record is copied once per read, not once per event that
+    changes it. Sets (attendances' sites and groups) are kept aside as sets in both
+    cases, and frozen when read."""
 
-    __slots__ = ("_changes", "_fresh", "_records")
+    __slots__ = ("_changes", "_cls", "_fresh", "_records", "draft")
 
-    def __init__(self) -> None:
+    def __init__(self, cls: type[_R]) -> None:
+        self._cls = cls
+        #: the maker of a record to :meth:`add` (:func:`_unfrozen`)
+        self.draft = _draft_of(cls)
         self._records: dict[str, _R] = {}
         #: per key, the fields changed since the records were last read
         self._changes: dict[str, dict[str, Any]] = {}
-        #: the keys whose records were added since the records were last read
+        #: the keys whose records were added (drafts) since the records were last read
         self._fresh: set[str] = set()
 
     def add(self, key: str, record: _R) -> None:
@@ -382,7 +422,10 @@ class _Records(Generic[_R]):
 
     def change(self, key: str, name: str, value: Any) -> bool:
         """Set a field of the record of ``key``; False (and nothing done) when no record
-        has that key."""
+        has that key. A record not read yet (a draft) is changed itself."""
+        if key in self._fresh:
+            setattr(self._records[key], name, value)
+            return True
         changes = self._changes.get(key)
         if changes is None:
             if key not in self._records:
@@ -404,8 +447,9 @@ class _Records(Generic[_R]):
         if members is None:
             if key not in self._records:
                 return False
+            # kept aside as a set (frozen when read) even for a draft
             members = set(self.field(key, name))
-            self.change(key, name, members)
+            self._changes.setdefault(key, {})[name] = members
         members.add(member)
         return True
 
@@ -418,28 +462,37 @@ class _Records(Generic[_R]):
 
     def current(self) -> dict[str, _R]:
         """The records, every change made (a record handed out is never changed after)."""
-        fresh = self._fresh
-        if self._changes:
-            records = self._records
-            for key, changes in self._changes.items():
-                if key in fresh:
-                    _change_unread(records[key], changes)
-                else:
-                    records[key] = _changed(records[key], changes)
-            self._changes.clear()
-        fresh.clear()
-        return self._records
+        records, changed, cls = self._records, self._changes, self._cls
+        for key in self._fresh:
+            record = records[key]
+            changes = changed.pop(key, None)
+            if changes is not None:
+                for name, value in changes.items():
+                    setattr(record, name, frozenset(value) if isinstance(value, set) else value)
+            record.__class__ = cls
+        self._fresh.clear()
+        for key, changes in changed.items():
+            records[key] = _changed(records[key], changes)
+        changed.clear()
+        return records
 
 
-#: per record class: a getter of all its fields, in order, and each field's index
-_LAYOUTS: dict[type[Any], tuple[Callable[[Any], tuple[Any, ...]], dict[str, int]]] = {}
+#: per frozen record class, its drafts' class (:func:`_unfrozen`)
+_DRAFTS: dict[type[Any], type[Any]] = {}
 
 
-def _change_unread(record: object, changes: dict[str, Any]) -> None:
-    """Give a record no one else holds yet these changes (a set given for a set field is
-    frozen), as its dataclass ``__init__`` sets its fields."""
-    for name, value in changes.items():
-        object.__setattr__(record, name, frozenset(value) if isinstance(value, set) else value)
+def _draft_of(cls: type[_R]) -> type[_R]:
+    draft = _DRAFTS.get(cls)
+    if draft is None:
+        draft = _DRAFTS[cls] = _unfrozen(cls, frozen_once_made=False)
+    return draft
+
+
+#: per record class: a getter of all its fields, in order, each field's index, and a
+#: maker of its records
+_LAYOUTS: dict[
+    type[Any], tuple[Callable[[Any], tuple[Any, ...]], dict[str, int], Callable[..., Any]]
+] = {}
 
 
 def _changed(record: _R, changes: dict[str, Any]) -> _R:
@@ -449,9 +502,13 @@ def _changed(record: _R, changes: dict[str, Any]) -> _R:
     layout = _LAYOUTS.get(cls)
     if layout is None:
         names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        layout = _LAYOUTS[cls] = (attrgetter(*names), {n: i for i, n in enumerate(names)})
-    get, index = layout
+        layout = _LAYOUTS[cls] = (
+            attrgetter(*names),
+            {n: i for i, n in enumerate(names)},
+            made_as(cls),
+        )
+    get, index, make = layout
     values = list(get(record))
     for name, value in changes.items():
         values[index[name]] = frozenset(value) if isinstance(value, set) else value
-    return cls(*values)
+    return make(*values)  # type: ignore[no-any-return]
