@@ -296,6 +296,7 @@ def _execute_prepared(
     count = 0
     shape: FigureNames | None = None
     plan = _Plan("", None, None)
+    convert = plan.convert  # read once a plan, not twice a row
     batch: list[tuple[Any, ...]] = []
     try:
         for names, values in rows.parameters(_sqlite_at(processors.get("at", _identity))):
@@ -305,11 +306,12 @@ def _execute_prepared(
                         count += _insert_batch(cursor, plan, batch)
                         batch = []
                     plan = _prepared_plan(dialect, table, names, in_place)
+                    convert = plan.convert
                 shape = names
             if len(batch) >= BATCH:
                 count += _insert_batch(cursor, plan, batch)
                 batch = []
-            batch.append(values if plan.convert is None else plan.convert(values))
+            batch.append(values if convert is None else convert(values))
         if batch:
             count += _insert_batch(cursor, plan, batch)
     finally:
