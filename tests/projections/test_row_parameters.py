@@ -254,3 +254,13 @@ def test_a_fresh_sqlite_table_takes_its_rows_twenty_to_an_insert(tmp_path: Any) 
     assert written > 200
     assert len(inserts) < written / 3  # one by one: a statement per row
     assert max(run.count("), (") for run in inserts) == ROWS_PER_INSERT - 1
+
+
+def test_rows_are_made_with_their_kinds_in_alphabetical_order() -> None:
+    """A rebuild's rows come kind by kind in the primary key's order, the order SQLite
+    stores them in with the fewest instructions (about a tenth fewer on its inserts)."""
+    lines = generated_log_bytes(scale=0.1).splitlines()
+    facts = derive_facts([decode_event(orjson.loads(line)) for line in lines])
+    kinds = [values[0] for _, values in rows_of(facts, time_zone=LONDON).parameters(str)]
+    assert kinds == sorted(kinds)
+    assert len(set(kinds)) == 10

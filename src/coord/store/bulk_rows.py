@@ -263,19 +263,23 @@ def _reserialized(dialect: Dialect) -> Processor | None:
     return lambda text: serializer(orjson.loads(text))
 
 
-#: the text SQLAlchemy stores for an instant on SQLite: YYYY-MM-DD HH:MM:SS.ffffff in UTC
-_SQLITE_INSTANT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+#: two-digit text of the numbers 0 to 99, by number
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
 
 
 def _sqlite_at(at: Processor) -> StoredAt:
     def stored(instant: datetime | None) -> Any:
-        if instant.__class__ is datetime and instant.tzinfo is UTC:
-            # its fields formatted: the text isoformat(" ", "microseconds") writes before
-            # its +00:00, in about half the time
-            return _SQLITE_INSTANT % (
-                instant.year, instant.month, instant.day,
-                instant.hour, instant.minute, instant.second, instant.microsecond,
-            )  # fmt: skip
+        if instant.__class__ is datetime and instant.tzinfo is UTC and instant.year >= 1000:
+            # the text SQLAlchemy stores for an instant on SQLite, YYYY-MM-DD
+            # HH:MM:SS.ffffff in UTC, from its fields' two-digit texts looked up rather
+            # than formatted (callgrind: 5.1k instructions an instant against 10.7k with
+            # "%04d-%02d-%02d ..." % its fields)
+            two, micro = _TWO_DIGITS, instant.microsecond
+            return (
+                f"{instant.year}-{two[instant.month]}-{two[instant.day]} {two[instant.hour]}"
+                f":{two[instant.minute]}:{two[instant.second]}"
+                f".{f'{micro:06d}' if micro else '000000'}"
+            )
         return at(instant)
 
     return stored
@@ -296,6 +300,7 @@ def _execute_prepared(
     count = 0
     shape: FigureNames | None = None
     plan = _Plan("", None, None)
+    convert = plan.convert  # read once a plan, not twice a row
     batch: list[tuple[Any, ...]] = []
     try:
         for names, values in rows.parameters(_sqlite_at(processors.get("at", _identity))):
@@ -305,11 +310,12 @@ def _execute_prepared(
                         count += _insert_batch(cursor, plan, batch)
                         batch = []
                     plan = _prepared_plan(dialect, table, names, in_place)
+                    convert = plan.convert
                 shape = names
             if len(batch) >= BATCH:
                 count += _insert_batch(cursor, plan, batch)
                 batch = []
-            batch.append(values if plan.convert is None else plan.convert(values))
+            batch.append(values if convert is None else convert(values))
         if batch:
             count += _insert_batch(cursor, plan, batch)
     finally:
