@@ -17,8 +17,9 @@ class (as dataclasses makes ``__init__``: one line a field) and kept (``functool
 - :func:`made_as`: called as the class is (by position or keyword, with its defaults);
 - :func:`replacer`: a copy of a record with the named fields replaced, as
   ``dataclasses.replace`` does but reading the other fields off the record itself;
-- :func:`drafter` and :func:`freeze`: a draft changed in place while no one else holds
-  it, made a record of the class when handed out.
+- :func:`drafter` (or :func:`redrafter`, from a record) and :func:`freezer`: a draft
+  changed in place while no one else holds it, made a record of the class when handed
+  out.
 
 Each refuses a class that is not a frozen dataclass with slots whose ``__init__`` takes
 every field, plainly (no ``__post_init__``, no field without ``init``, keyword-only or
@@ -53,21 +54,26 @@ def made_as(cls: Callable[P, T]) -> Callable[P, T]:
 
 def drafter(cls: Callable[P, T]) -> Callable[P, T]:
     """A maker of drafts of ``cls``'s records, called as ``cls`` is: instances of its
-    unfrozen twin, whose fields may be set until :func:`freeze` makes them records of
+    unfrozen twin, whose fields may be set until :func:`freezer` makes them records of
     ``cls`` (their type says ``cls``, so that they are not handed out as drafts)."""
     made: Callable[P, T] = _maker(_record_class(cls), "draft", defaults=True, frozen=False)
     return made
 
 
-def freeze(cls: type[T], drafts: Iterable[T]) -> None:
-    """Make these drafts (of :func:`drafter`) records of ``cls``, in place: from now on
-    they are as frozen as those ``cls`` makes. A record already frozen, or of another
-    class, is refused (TypeError), so that only drafts are ever changed this way."""
+def freezer(cls: type[T]) -> Callable[[Iterable[T]], None]:
+    """A function making drafts (of :func:`drafter` or :func:`redrafter`) records of
+    ``cls``, in place: from then on they are as frozen as those ``cls`` makes. A record
+    already frozen, or of another class, is refused (TypeError), so that only drafts are
+    ever changed this way."""
     twin = _twin(_record_class(cls))
-    for draft in drafts:
-        if draft.__class__ is not twin:
-            raise TypeError(f"{draft!r} is not a draft of {cls.__name__}")
-        draft.__class__ = cls
+
+    def freeze(drafts: Iterable[T]) -> None:
+        for draft in drafts:
+            if draft.__class__ is not twin:
+                raise TypeError(f"{draft!r} is not a draft of {cls.__name__}")
+            draft.__class__ = cls
+
+    return freeze
 
 
 def replacer(cls: type[T], *names: str) -> Callable[..., T]:
@@ -76,7 +82,15 @@ def replacer(cls: type[T], *names: str) -> Callable[..., T]:
     the record: ``dataclasses.replace(record, **values)`` at the cost of
     :func:`builder`'s call with every field listed (the old fields need no reading into
     arguments first), so that a stream's next state is one readable line."""
-    made: Callable[..., T] = _replacer(_record_class(cls), names)
+    made: Callable[..., T] = _replacer(_record_class(cls), names, frozen=True)
+    return made
+
+
+def redrafter(cls: type[T]) -> Callable[[T], T]:
+    """A function making a draft (as :func:`drafter`'s) of a copy of a record of ``cls``,
+    to change and :func:`freezer`: a record changed in a few fields named only at run
+    time, the record itself never changed."""
+    made: Callable[[T], T] = _replacer(_record_class(cls), (), frozen=False)
     return made
 
 
@@ -116,14 +130,14 @@ def _maker(cls: type, verb: str, *, defaults: bool, frozen: bool) -> Callable[..
 
 
 @functools.cache
-def _replacer(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
+def _replacer(cls: type, names: tuple[str, ...], *, frozen: bool) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"new": object.__new__, "twin": _twin(cls), "cls": cls}
     slots = [field.name for field in fields(cls)]
-    if not names or not set(names) <= set(slots) or len(set(names)) != len(names):
+    if not set(names) <= set(slots) or len(set(names)) != len(names):
         raise TypeError(f"{cls.__name__} has no fields {names} to replace (once each)")
     lines = [f"    record.{n} = {n if n in names else 'old.' + n}" for n in slots]
-    name = f"replace_{cls.__name__}_{'_'.join(names)}"
-    return _made(name, ", ".join(("old", *names)), lines, namespace, frozen=True)
+    name = "_".join(("replace" if frozen else "redraft", cls.__name__, *names))
+    return _made(name, ", ".join(("old", *names)), lines, namespace, frozen)
 
 
 def _made(

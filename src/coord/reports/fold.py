@@ -25,7 +25,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from coord.domain.protocol import ProtocolVersion
 from coord.events import Event
-from coord.events.records import drafter, freeze, made_as, replacer
+from coord.events.records import drafter, freezer, made_as, redrafter
 from coord.events.timestamps import parse_date, parse_timestamp
 from coord.events.types import (
     AttendanceRecorded,
@@ -373,12 +373,14 @@ class _Records(Generic[_R]):
     changes it. Sets (attendances' sites and groups) are kept aside as sets in both
     cases, and frozen when read."""
 
-    __slots__ = ("_changes", "_cls", "_fresh", "_records", "draft")
+    __slots__ = ("_changes", "_freeze", "_fresh", "_records", "_redraft", "draft")
 
     def __init__(self, cls: type[_R]) -> None:
-        self._cls = cls
         #: the maker of a record to :meth:`add` (a draft until read)
         self.draft = drafter(cls)
+        #: a draft copy of a record read, to change when the records are read again
+        self._redraft = redrafter(cls)
+        self._freeze = freezer(cls)
         self._records: dict[str, _R] = {}
         #: per key, the fields changed since the records were last read
         self._changes: dict[str, dict[str, Any]] = {}
@@ -432,25 +434,17 @@ class _Records(Generic[_R]):
 
     def current(self) -> dict[str, _R]:
         """The records, every change made (a record handed out is never changed after)."""
-        records, changed = self._records, self._changes
-        drafts = []
-        for key in self._fresh:
-            draft = records[key]
-            changes = changed.pop(key, None)
-            if changes is not None:
-                for name, value in changes.items():
-                    setattr(draft, name, frozenset(value) if isinstance(value, set) else value)
-            drafts.append(draft)
-        freeze(self._cls, drafts)
-        self._fresh.clear()
+        records, changed, fresh = self._records, self._changes, self._fresh
+        drafts = [records[key] for key in fresh]
         for key, changes in changed.items():
-            records[key] = _changed(records[key], changes)
+            draft = records[key]
+            if key not in fresh:  # a record read before: changed in a copy
+                draft = records[key] = self._redraft(draft)
+                drafts.append(draft)
+            for name, value in changes.items():
+                setattr(draft, name, frozenset(value) if isinstance(value, set) else value)
+        fresh.clear()
         changed.clear()
+        if drafts:
+            self._freeze(drafts)
         return records
-
-
-def _changed(record: _R, changes: dict[str, Any]) -> _R:
-    """A copy of ``record`` with these fields changed (a set given for a set field is
-    frozen)."""
-    values = {n: frozenset(v) if isinstance(v, set) else v for n, v in changes.items()}
-    return replacer(type(record), *values)(record, **values)
