@@ -1,5 +1,6 @@
-"""The evolve functions build a stream's next state field by field (not by
-``dataclasses.replace``, for speed): each must change exactly the fields its event
+"""The evolve functions make a stream's next state by a replacer of the fields each
+event changes (:func:`coord.events.records.replacer`, not ``dataclasses.replace``, for
+speed), given their values by position: each must change exactly the fields its event
 changes and carry every other field over, in its place. A state whose fields all hold
 distinct values shows a field dropped, reset or put in another's place."""
 

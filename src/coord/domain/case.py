@@ -24,7 +24,7 @@ from coord.domain.streams import (
     when,
 )
 from coord.events import Event
-from coord.events.records import builder
+from coord.events.records import replacer
 from coord.events.types import (
     ActionAgreed,
     ActionCompleted,
@@ -73,8 +73,10 @@ class CaseState:
         return next((a for a in self.actions if a.action_id == action_id), None)
 
 
-#: CaseState from every field by position, built quickly (once for most events)
-_case_state = builder(CaseState)
+#: a state with these fields replaced, made quickly (see transfer's)
+_relisted = replacer(CaseState, "listings")
+_ended = replacer(CaseState, "listings", "first_discussed_at")
+_acted = replacer(CaseState, "actions")
 
 
 def evolve(state: CaseState, event: Event) -> CaseState:
@@ -91,44 +93,24 @@ def evolve(state: CaseState, event: Event) -> CaseState:
                 listings=(Listing(data.meeting_id, at),),
             )
         case CaseRelisted():
-            return _with(state, (*state.listings, Listing(data.meeting_id, at)))
+            return _relisted(state, (*state.listings, Listing(data.meeting_id, at)))
         case CaseDeferred() | CaseDiscussed() if state.listings:
             current = state.listings[-1]
             ended = Listing(current.meeting_id, current.at, _ENDINGS[event.type], at)
             first_discussed_at = state.first_discussed_at
             if first_discussed_at is None and event.type == "CaseDiscussed":
                 first_discussed_at = at
-            return _with(state, (*state.listings[:-1], ended), first_discussed_at)
+            return _ended(state, (*state.listings[:-1], ended), first_discussed_at)
         case ActionAgreed():
-            return _with(state, actions=(*state.actions, Action(data.action_id, at)))
+            return _acted(state, (*state.actions, Action(data.action_id, at)))
         case ActionCompleted():
             action_id = data.action_id
             actions = tuple(
                 Action(action_id, a.agreed_at, at) if a.action_id == action_id else a
                 for a in state.actions
             )
-            return _with(state, actions=actions)
+            return _acted(state, actions)
     return state
-
-
-def _with(
-    state: CaseState,
-    listings: tuple[Listing, ...] | None = None,
-    first_discussed_at: datetime | None = None,
-    actions: tuple[Action, ...] | None = None,
-) -> CaseState:
-    """``state`` with the fields that change after the listing (a None keeps the field
-    as it is): every field given, not ``dataclasses.replace`` (see transfer.evolve)."""
-    return _case_state(
-        state.listed_at,
-        state.patient_id,
-        state.pathway,
-        state.presenting_site,
-        state.referral_id,
-        state.listings if listings is None else listings,
-        state.first_discussed_at if first_discussed_at is None else first_discussed_at,
-        state.actions if actions is None else actions,
-    )
 
 
 def _check_ending(state: CaseState, event: Event, data: CaseDeferred | CaseDiscussed) -> str | None:

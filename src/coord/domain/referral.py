@@ -18,7 +18,7 @@ from coord.domain.streams import (
     when,
 )
 from coord.events import Event
-from coord.events.records import builder
+from coord.events.records import replacer
 from coord.events.types import ReferralMade
 
 
@@ -34,8 +34,10 @@ class ReferralState:
     treated_at: datetime | None = None
 
 
-#: ReferralState from every field by position, built quickly (once for most events)
-_referral_state = builder(ReferralState)
+#: a state with these fields replaced, made quickly (see transfer's)
+_received = replacer(ReferralState, "received_at")
+_decided = replacer(ReferralState, "decision", "decided_at")
+_treated = replacer(ReferralState, "treated_at")
 
 
 def evolve(state: ReferralState, event: Event) -> ReferralState:
@@ -44,24 +46,14 @@ def evolve(state: ReferralState, event: Event) -> ReferralState:
         return ReferralState(
             made_at=event.occurred_at, patient_id=data.patient_id, pathway=data.pathway
         )
-    # every field given, not dataclasses.replace (see transfer.evolve)
     match event.type:
         case "ReferralReceived":
-            return _referral_state(
-                state.made_at, state.patient_id, state.pathway, event.occurred_at,
-                state.decision, state.decided_at, state.treated_at,
-            )  # fmt: skip
+            return _received(state, event.occurred_at)
         case "ReferralAccepted" | "ReferralRejected":
-            return _referral_state(
-                state.made_at, state.patient_id, state.pathway, state.received_at,
-                "accepted" if event.type == "ReferralAccepted" else "rejected",
-                event.occurred_at, state.treated_at,
-            )  # fmt: skip
+            decision = "accepted" if event.type == "ReferralAccepted" else "rejected"
+            return _decided(state, decision, event.occurred_at)
         case "TreatmentStarted":
-            return _referral_state(
-                state.made_at, state.patient_id, state.pathway, state.received_at,
-                state.decision, state.decided_at, event.occurred_at,
-            )  # fmt: skip
+            return _treated(state, event.occurred_at)
     return state
 
 

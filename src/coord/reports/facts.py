@@ -18,8 +18,9 @@ from datetime import datetime
 
 from coord.domain.protocol import protocol_in_force
 from coord.events import Event
+from coord.events.records import made_as
 from coord.events.types import EventRetracted
-from coord.reports.fold import FactBuilder, made_as
+from coord.reports.fold import FactBuilder
 from coord.reports.records import (
     Arrival,
     Case,

@@ -18,15 +18,14 @@ give the same state.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter
 from typing import Any, Generic, Literal, TypeVar
 
 from coord.domain.protocol import ProtocolVersion
 from coord.events import Event
+from coord.events.records import drafter, freezer, made_as, redrafter
 from coord.events.timestamps import parse_date, parse_timestamp
 from coord.events.types import (
     AttendanceRecorded,
@@ -63,35 +62,6 @@ StepKind = Literal["listed", "relisted", "discussed", "deferred"]
 Fields = Mapping[str, Any]
 
 _R = TypeVar("_R")
-
-
-def _unfrozen(cls: type[_R], *, frozen_once_made: bool) -> type[_R]:
-    """A class with the fields and memory layout of the frozen dataclass ``cls``, not
-    frozen: its ``__init__`` sets each field as a plain attribute (a frozen dataclass's
-    goes through ``object.__setattr__``, three times slower: those calls were a fifth of
-    the instructions of folding a year's log and deriving its facts, 272M of 1.49G at
-    102k events). Its instances become instances of ``cls`` by ``__class__`` assignment,
-    which CPython allows only between classes of the same layout (else a TypeError): once
-    made when ``frozen_once_made`` (:func:`made_as`), else when handed out
-    (:meth:`_Records.current`). Made so, a record is equal to, hashes as and is as
-    frozen as one made by ``cls`` itself."""
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    namespace: dict[str, Any] = {"__annotations__": {f.name: f.type for f in fields}}
-    namespace.update({f.name: f.default for f in fields if f.default is not dataclasses.MISSING})
-    if frozen_once_made:
-
-        def freeze(record: Any) -> None:
-            record.__class__ = cls
-
-        namespace["__post_init__"] = freeze
-    unfrozen = type(cls.__name__, (), namespace)
-    return dataclass(slots=True, eq=False, repr=False, match_args=False)(unfrozen)
-
-
-def made_as(cls: type[_R]) -> type[_R]:
-    """A maker of ``cls``'s records (a frozen dataclass with slots), called as ``cls`` is,
-    that makes them without ``object.__setattr__`` for each field (:func:`_unfrozen`)."""
-    return _unfrozen(cls, frozen_once_made=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +365,7 @@ def _step_of_model(model: type[Any]) -> FoldStep | None:
 
 class _Records(Generic[_R]):
     """A kind of subject's records by key (frozen dataclasses). A record is added as a
-    draft (:attr:`draft`, a class of the same fields, not frozen): until it is first
+    draft (:attr:`draft`, :func:`~coord.events.records.drafter`): until it is first
     read no one else holds it, so events change it itself, and it becomes a record of
     its frozen class when first handed out (a rebuild's records, read once). The
     fields that events change in a record already read are kept aside until the
@@ -403,12 +373,14 @@ class _Records(Generic[_R]):
     changes it. Sets (attendances' sites and groups) are kept aside as sets in both
     cases, and frozen when read."""
 
-    __slots__ = ("_changes", "_cls", "_fresh", "_records", "draft")
+    __slots__ = ("_changes", "_freeze", "_fresh", "_records", "_redraft", "draft")
 
     def __init__(self, cls: type[_R]) -> None:
-        self._cls = cls
-        #: the maker of a record to :meth:`add` (:func:`_unfrozen`)
-        self.draft = _draft_of(cls)
+        #: the maker of a record to :meth:`add` (a draft until read)
+        self.draft = drafter(cls)
+        #: a draft copy of a record read, to change when the records are read again
+        self._redraft = redrafter(cls)
+        self._freeze = freezer(cls)
         self._records: dict[str, _R] = {}
         #: per key, the fields changed since the records were last read
         self._changes: dict[str, dict[str, Any]] = {}
@@ -462,53 +434,17 @@ class _Records(Generic[_R]):
 
     def current(self) -> dict[str, _R]:
         """The records, every change made (a record handed out is never changed after)."""
-        records, changed, cls = self._records, self._changes, self._cls
-        for key in self._fresh:
-            record = records[key]
-            changes = changed.pop(key, None)
-            if changes is not None:
-                for name, value in changes.items():
-                    setattr(record, name, frozenset(value) if isinstance(value, set) else value)
-            record.__class__ = cls
-        self._fresh.clear()
+        records, changed, fresh = self._records, self._changes, self._fresh
+        drafts = [records[key] for key in fresh]
         for key, changes in changed.items():
-            records[key] = _changed(records[key], changes)
+            draft = records[key]
+            if key not in fresh:  # a record read before: changed in a copy
+                draft = records[key] = self._redraft(draft)
+                drafts.append(draft)
+            for name, value in changes.items():
+                setattr(draft, name, frozenset(value) if isinstance(value, set) else value)
+        fresh.clear()
         changed.clear()
+        if drafts:
+            self._freeze(drafts)
         return records
-
-
-#: per frozen record class, its drafts' class (:func:`_unfrozen`)
-_DRAFTS: dict[type[Any], type[Any]] = {}
-
-
-def _draft_of(cls: type[_R]) -> type[_R]:
-    draft = _DRAFTS.get(cls)
-    if draft is None:
-        draft = _DRAFTS[cls] = _unfrozen(cls, frozen_once_made=False)
-    return draft
-
-
-#: per record class: a getter of all its fields, in order, each field's index, and a
-#: maker of its records
-_LAYOUTS: dict[
-    type[Any], tuple[Callable[[Any], tuple[Any, ...]], dict[str, int], Callable[..., Any]]
-] = {}
-
-
-def _changed(record: _R, changes: dict[str, Any]) -> _R:
-    """A copy of ``record`` with these fields changed (a set given for a set field is
-    frozen): :func:`dataclasses.replace`, for the fold's plain records, in half the time."""
-    cls = type(record)
-    layout = _LAYOUTS.get(cls)
-    if layout is None:
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        layout = _LAYOUTS[cls] = (
-            attrgetter(*names),
-            {n: i for i, n in enumerate(names)},
-            made_as(cls),
-        )
-    get, index, make = layout
-    values = list(get(record))
-    for name, value in changes.items():
-        values[index[name]] = frozenset(value) if isinstance(value, set) else value
-    return make(*values)  # type: ignore[no-any-return]
