@@ -3,6 +3,7 @@
 - an envelope read without its pydantic model (``_plain_envelope``) is the model's, and
   whenever the model would refuse it (or word anything), the quick reading declines;
 - ``timestamp`` parses as ``parse_timestamp`` (same instant, same errors);
+- ``timestamp_as_written`` answers as it did with a regular expression for coord's form;
 - ``timestamp_text`` writes as ``format_timestamp``;
 - ``storable`` refuses what it refused before;
 - the data kept as given (``_written_data``) is the model's dump.
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -156,6 +158,81 @@ def test_timestamp_parses_as_parse_timestamp(text: str) -> None:
         return ("instant", value, value.tzinfo, value.utcoffset())
 
     assert parsed(timestamp) == parsed(parse_timestamp)
+
+
+#: coord's form as ``timestamp_as_written`` told it before it checked by position
+_CANONICAL_BEFORE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z", re.ASCII)
+
+
+def _timestamp_as_written_before(value: object) -> tuple[datetime, str | None]:
+    """``timestamp_as_written`` as it was with a regular expression (the reference)."""
+    if type(value) is str and _CANONICAL_BEFORE.fullmatch(value) is not None:
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            as_written = value[0] != "0" and not value.endswith(".000000Z")
+            return at, value if as_written else None
+    return parse_timestamp(value), None
+
+
+#: characters that come near coord's form: separators of other forms, week dates, zones,
+#: digits that are not ASCII, case, white space
+_NEAR = "-T:.,Z+ tzW_0159\n\u0663\uff10\u00e9\ud800"
+
+
+@st.composite
+def near_timestamps(draw: st.DrawFn) -> str:
+    """Coord's form (a fraction or none), then a character or two changed, dropped or
+    added at any place."""
+    at = draw(st.datetimes(timezones=st.just(UTC)))
+    form = draw(st.sampled_from(["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ"]))
+    text = f"{at.year:04d}" + at.strftime(form)[len(str(at.year)) :]
+    for _ in range(draw(st.integers(0, 2))):
+        place = draw(st.integers(0, len(text)))
+        char = draw(st.sampled_from(_NEAR))
+        match draw(st.integers(0, 2)):
+            case 0:
+                text = text[:place] + char + text[place + 1 :]
+            case 1:
+                text = text[:place] + text[place + 1 :]
+            case _:
+                text = text[:place] + char + text[place:]
+    return text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    text=st.one_of(
+        st.sampled_from(TIMESTAMPS),
+        near_timestamps(),
+        st.from_regex(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)\Z"),
+        st.from_regex(r"\A\d{4}-?W\d\d-?\d[T ]\d\d:?\d\d:?\d\d(\.\d{6})?Z\Z"),
+        st.from_regex(r"\A\d{4}-\d\d-\d\d.\d\d.\d\d.\d\d(.\d{6})?.\Z"),
+        st.text(max_size=30),
+    )
+)
+@example(text="2025-03-02T23:59:60Z")  # a leap second
+@example(text="2025-W09-7T10:00:00Z")  # a week date
+@example(text="2025-03-02T10:00:00.000000Z")
+@example(text="0999-03-02T10:00:00Z")
+@example(text="9999-12-31T23:59:59.999999Z")
+@example(text="2025-03-02T10:00:00,123456Z")
+@example(text="2025-03-02T10:00:00.12345\u0663Z")
+@example(text="2025-03-02T1\uff10:00:00Z")
+def test_timestamp_as_written_answers_as_before(text: str) -> None:
+    """Telling coord's form by its separators' places accepts, refuses and keeps exactly
+    what the regular expression did: the same instant, text kept and error."""
+
+    def answer(read: Any) -> tuple[Any, ...]:
+        try:
+            at, kept = read(text)
+        except ValueError as error:
+            return ("error", str(error))
+        return ("instant", at, at.tzinfo, kept)
+
+    assert answer(timestamp_as_written) == answer(_timestamp_as_written_before)
 
 
 @settings(max_examples=500, deadline=None)

@@ -41,8 +41,6 @@ Item = Id
 Pathway = Id
 #: Other text: at most 10,000 code points.
 Text = Annotated[StrictStr, Field(max_length=TEXT_MAX), AfterValidator(storable)]
-#: The form coord writes timestamps in (UTC, ``Z``, microseconds only when present).
-_CANONICAL_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{6})?Z", re.ASCII)
 
 
 def timestamp(value: object) -> datetime:
@@ -57,14 +55,26 @@ def timestamp_as_written(value: object) -> tuple[datetime, str | None]:
     that instant (:func:`~coord.events.timestamps.format_timestamp`: a year from 1000, a
     fraction only when it is not zero), else None. An event keeps that text so that it is
     not written again when the event is stored (formatting the two instants was 5 % of
-    the instructions importing 15k events)."""
-    if type(value) is str and _CANONICAL_TIMESTAMP.fullmatch(value) is not None:
+    the instructions importing 15k events).
+
+    Coord's form (``YYYY-MM-DDTHH:MM:SSZ``, or ``.ffffff`` before the ``Z``) is told
+    by the places of its separators, not by a regular expression (1.9k instructions
+    fewer a call): with them, ``datetime.fromisoformat`` accepts the text only when
+    every other character is an ASCII digit, which is what the expression matched
+    (tests/events check the two on drawn texts)."""
+    if (
+        type(value) is str
+        and (len(value) == 20 or (len(value) == 27 and value[19] == "."))
+        and value[4:17:3] == "--T::"
+        and value[-1] == "Z"
+    ):
         try:
             at = datetime.fromisoformat(value)
         except ValueError:
             pass
         else:
-            as_written = value[0] != "0" and not value.endswith(".000000Z")
+            # a zero fraction is written without (``at.microsecond``: no second look at the text)
+            as_written = value[0] != "0" and (len(value) == 20 or at.microsecond != 0)
             return at, value if as_written else None
     return parse_timestamp(value), None
 
