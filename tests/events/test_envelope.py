@@ -55,7 +55,13 @@ def test_event_id_is_generated_when_absent() -> None:
 
 @pytest.mark.parametrize(
     "event_id",
-    ["T-17", "0b9c6c1e4a7e4a599f3e2d1f7c6a1b10", "{0b9c6c1e-4a7e-4a59-9f3e-2d1f7c6a1b10}", 7],
+    [
+        "T-17",
+        "0b9c6c1e4a7e4a599f3e2d1f7c6a1b10",
+        "{0b9c6c1e-4a7e-4a59-9f3e-2d1f7c6a1b10}",
+        7,
+        "0b9c6c1e-4a7e-4a59-9f3e-2d1f7c6a1b10\n",  # was stored with its newline
+    ],
 )
 def test_event_id_must_be_a_canonical_uuid(event_id: object) -> None:
     assert "event_id" in rejected(raw(event_id=event_id))
@@ -73,6 +79,8 @@ def test_event_id_must_be_a_canonical_uuid(event_id: object) -> None:
         1740909600,
         "0001-01-01T00:30:00+02:00",  # before year 1 in UTC (was an OverflowError)
         "9999-12-31T23:30:00-02:00",  # after year 9999 in UTC
+        "2025-03-02T10:00:00Z\n",  # a final newline (was accepted)
+        "2025-03-02T10:00:00+01:00\n",
     ],
 )
 def test_timestamps_must_be_rfc3339_with_an_offset(stamp: object) -> None:

@@ -94,12 +94,14 @@ Day = Annotated[
 PositiveInt = Annotated[StrictInt, Field(ge=1)]
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# fullmatch, not match with "$": "$" also matches before a final newline, which let an id
+# ending in "\n" through, stored with it (and unequal to the same id without it).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def parse_event_id(value: object) -> str:
     """A UUID in canonical text form, compared case-insensitively: returned in lower case."""
-    if not isinstance(value, str) or _UUID.match(value) is None:
+    if not isinstance(value, str) or _UUID.fullmatch(value) is None:
         shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
         raise ValueError(
             f"{shown!r} is not an event id; use a UUID in canonical form "

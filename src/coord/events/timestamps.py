@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
+# Matched whole (fullmatch): "$" would also match before a final newline.
 _TIMESTAMP = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})$"
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})"
 )
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 TIMESTAMP_FORMAT_HELP = "YYYY-MM-DDTHH:MM[:SS[.ffffff]] followed by Z or ±hh:mm"
 
@@ -24,7 +25,7 @@ def parse_timestamp(value: object) -> datetime:
         return _in_utc(value, value)
     if not isinstance(value, str):
         raise ValueError(f"expected a timestamp string ({TIMESTAMP_FORMAT_HELP})")
-    match = _TIMESTAMP.match(value)
+    match = _TIMESTAMP.fullmatch(value)
     if match is None:
         if re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", value):
             raise ValueError(
@@ -60,7 +61,7 @@ def parse_date(value: object) -> date:
     """Parse a calendar date ``YYYY-MM-DD``."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if not isinstance(value, str) or _DATE.match(value) is None:
+    if not isinstance(value, str) or _DATE.fullmatch(value) is None:
         raise ValueError(f"{_shorten(value)!r} is not a date (expected YYYY-MM-DD)")
     try:
         return date.fromisoformat(value)
