@@ -69,6 +69,11 @@ def _statements(database: Database) -> list[tuple[str, Any]]:
     return list(statements.values())
 
 
+#: steps of a plan that read no table: a ``SELECT`` of scalar subqueries (the snapshot
+#: mark of a period read in halves, :mod:`coord.store.halves`) and the schema's version
+NOT_TABLES = ("SCAN CONSTANT ROW", "SCAN pragma_schema_version VIRTUAL TABLE")
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sqlite_reads_only_the_periods_ranges(history: Database) -> None:
     with history.engine.connect() as connection:
@@ -78,6 +83,8 @@ def test_sqlite_reads_only_the_periods_ranges(history: Database) -> None:
             for step in plan:
                 if step.startswith("SEARCH") and "read_models" in statement:
                     assert step.endswith((PERIOD_RANGE, MEETING_RANGE)), (statement, plan)
+                if step.startswith(NOT_TABLES):
+                    continue
                 if step.startswith("SCAN"):  # only the head: the rowid walked back, LIMIT 1
                     assert step == "SCAN events", (statement, plan)
                     assert "ORDER BY events.position DESC LIMIT" in " ".join(statement.split())

@@ -3,7 +3,8 @@
 A report's rows are computed from one tally per key value (:mod:`coord.reports`); here
 the counts of a tally are summed in one ``GROUP BY`` query over the records of a period,
 which also collects, per key value, the whole numbers its percentiles read (one array
-per group, not one row per record). The projections say which counts a report needs in
+per group, not one row per record); a period of several months is read in two halves at
+once (:mod:`coord.store.halves`) and their groups joined. The projections say which counts a report needs in
 a small vocabulary (:data:`Measure`), so that no SQL lives above the store. The indexes
 of ``read_models`` (:data:`coord.store.schema.READ_MODEL_INDEXES`) cover every column
 read here but the payloads of the gaps query's rows.
@@ -21,6 +22,7 @@ import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     Text,
     and_,
     case,
@@ -32,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import Subquery
 
+from coord.store.halves import middle_of, read_in_halves
 from coord.store.schema import FIGURE_NAMES, read_models
 
 #: A count over a group's records: ``("rows",)`` every record; ``("sum", c)`` the sum of
@@ -125,13 +128,11 @@ def _sorted_array(grouped: Subquery) -> ColumnElement[Any]:
     return select(func.array_agg(ordered)).select_from(value).scalar_subquery()
 
 
-def _ascending(array: Any) -> list[int]:
-    """The values of a :func:`_values_array`, ascending (sorting an already sorted list
-    only checks it)."""
+def _values_of(array: Any) -> list[int]:
+    """The values of a :func:`_values_array`, in its order."""
     if array is None:  # array_agg of no rows
         return []
     values: list[int] = orjson.loads(array) if isinstance(array, str | bytes) else list(array)
-    values.sort()
     return values
 
 
@@ -147,22 +148,42 @@ def groups_by(
 ) -> dict[str, Group]:
     """For each key value among the records of ``kind`` whose ``at`` is in [start, end):
     each measure's count and, when ``values`` names a column, its non-null values in
-    ascending order (else none) — all in one ``GROUP BY`` over the covering index."""
+    ascending order (else none) — in one ``GROUP BY`` over the covering index, or (a
+    period of several months) one for each half of the period, read at once
+    (:mod:`coord.store.halves`), their groups then joined: every count adds up."""
     names = list(measures)
     key_column = _key(key, months).label("key")
     columns = [key_column, *(_measure(measures[n]).label(n) for n in names)]
     if values is not None:
         columns.append(_values_array(connection, _column(values)).label("values"))
-    query = select(*columns).where(_in_period(kind, start, end)).group_by(key_column)
-    if values is not None and connection.dialect.name == "postgresql":
-        grouped = query.subquery("grouped")
-        query = select(*(grouped.c[c.name] for c in columns[:-1]), _sorted_array(grouped))
+    postgresql = connection.dialect.name == "postgresql"
+
+    def read(on: Connection, part_start: datetime, part_end: datetime) -> Sequence[Row[Any]]:
+        query = select(*columns).where(_in_period(kind, part_start, part_end))
+        query = query.group_by(key_column)
+        if values is not None and postgresql:
+            grouped = query.subquery("grouped")
+            query = select(*(grouped.c[c.name] for c in columns[:-1]), _sorted_array(grouped))
+        # every row fetched before any is worked on: a half read on a worker thread steps
+        # its statement a row at a time, each step taking the GIL back, which this
+        # thread's decoding and sorting would hold for milliseconds at a time
+        return on.execute(query).all()
+
     found: dict[str, Group] = {}
-    for row in connection.execute(query):
-        counts = {
-            name: int(value) for name, value in zip(names, row[1 : len(names) + 1], strict=True)
-        }
-        found[str(row[0])] = Group(counts, _ascending(row[-1]) if values is not None else [])
+    middle = middle_of([month_start for month_start, _ in months])
+    for part in read_in_halves(connection, start, end, middle, read):
+        for row in part:
+            counts = dict(zip(names, map(int, row[1 : len(names) + 1]), strict=True))
+            got = _values_of(row[-1]) if values is not None else []
+            group = found.get(str(row[0]))
+            if group is None:
+                found[str(row[0])] = Group(counts, got)
+                continue
+            for name in names:  # the same key value in both halves: every count adds up
+                group.counts[name] += counts[name]
+            group.values.extend(got)
+    for group in found.values():
+        group.values.sort()  # PostgreSQL's arrays come sorted: then this only checks
     return found
 
 
