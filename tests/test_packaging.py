@@ -2,14 +2,16 @@
 
 The top-level ``migrations/`` folder is not in a wheel by default; pyproject ships it
 as ``coord/migrations``. This builds the wheel and installs it into a fresh virtual
-environment (dependencies come from this environment, so no network is needed for
-them), then runs ``coord init`` from an unrelated folder.
+environment (dependencies come from the environment running the tests, through a
+``.pth`` file naming its site-packages, so no network is needed for them), then runs
+``coord init`` from an unrelated folder.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -39,9 +41,15 @@ def test_wheel_install_runs_migrations(tmp_path: Path) -> None:
     assert "coord/demo/network.toml" in listing
 
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     run(python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel)
+    # the dependencies: this environment's site-packages, after the new one's (whose
+    # coord, the wheel's, comes first; a path named in a .pth file is added as it is,
+    # without running the .pth files in it, so an editable coord here is not seen)
+    own = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    here = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(own.strip()) / "dependencies.pth").write_text("\n".join(here) + "\n")
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
