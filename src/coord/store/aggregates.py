@@ -4,8 +4,9 @@ A report's rows are computed from one tally per key value (:mod:`coord.reports`)
 the counts of a tally are summed in one ``GROUP BY`` query over the records of a period,
 which also collects, per key value, the whole numbers its percentiles read (one array
 per group, not one row per record); a period of several months is read in two halves at
-once (:mod:`coord.store.halves`) and their groups joined. The projections say which counts a report needs in
-a small vocabulary (:data:`Measure`), so that no SQL lives above the store. The indexes
+once (:mod:`coord.store.halves`) and their groups joined. The projections say which
+counts a report needs in a small vocabulary (:data:`Measure`), so that no SQL lives
+above the store. The indexes
 of ``read_models`` (:data:`coord.store.schema.READ_MODEL_INDEXES`) cover every column
 read here but the payloads of the gaps query's rows.
 """
@@ -175,9 +176,10 @@ def groups_by(
         for row in part:
             counts = dict(zip(names, map(int, row[1 : len(names) + 1]), strict=True))
             got = _values_of(row[-1]) if values is not None else []
-            group = found.get(str(row[0]))
+            key_value = str(row[0])
+            group = found.get(key_value)
             if group is None:
-                found[str(row[0])] = Group(counts, got)
+                found[key_value] = Group(counts, got)
                 continue
             for name in names:  # the same key value in both halves: every count adds up
                 group.counts[name] += counts[name]

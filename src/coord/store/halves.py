@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from coord.store.engine import is_postgresql
 from coord.store.readmodels import CHECKPOINT
 
 Part = TypeVar("Part")
@@ -73,7 +74,7 @@ def splits(connection: Connection) -> bool:
     """Whether reads on ``connection`` are split in halves: on a SQLite file (a second
     connection to an in-memory database would open another, empty one), and on
     PostgreSQL in a transaction whose snapshot is its whole (``REPEATABLE READ``)."""
-    if connection.dialect.name == "postgresql":
+    if is_postgresql(connection):
         return connection.get_execution_options().get("isolation_level") in _ONE_SNAPSHOT
     if connection.dialect.name != "sqlite":
         return False
@@ -93,7 +94,7 @@ def read_in_halves(
     [middle, end), read at once on two connections of the same snapshot."""
     if middle is None or not start < middle < end or not splits(connection):
         return [read(connection, start, end)]
-    snapshot = _exported_snapshot(connection) if _is_postgresql(connection) else None
+    snapshot = _exported_snapshot(connection) if is_postgresql(connection) else None
     earlier: Future[tuple[tuple[Any, ...] | None, Part]] = _WORKERS.submit(
         _read_on_second_connection, connection.engine, snapshot, start, middle, read
     )
@@ -106,10 +107,6 @@ def read_in_halves(
         if their_mark is None or their_mark == snapshot_mark(connection):
             return [part, later]
     return [read(connection, start, middle), later]
-
-
-def _is_postgresql(connection: Connection) -> bool:
-    return connection.dialect.name == "postgresql"
 
 
 def _exported_snapshot(connection: Connection) -> str:
